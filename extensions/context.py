@@ -1,0 +1,93 @@
+"""Jinja extensions for the template: answer validation filters and derived context."""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+from typing import Annotated, Any
+
+from copier_template_extensions import ContextHook
+from jinja2.ext import Extension
+from pydantic import AfterValidator, BaseModel, ValidationError
+
+_SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+def slugify(value: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _project_name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if len(value) > 80:
+        raise ValueError("must be at most 80 characters")
+    if any(ch in value for ch in "\"'`\\{}<>\n\r"):
+        raise ValueError("must not contain quotes, backslashes, braces, angle brackets or newlines")
+    return value
+
+
+def _project_slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(
+            f"{value!r} is not a slug: use lowercase letters, digits and single dashes, "
+            "starting with a letter (e.g. 'my-chat')"
+        )
+    return value
+
+
+def _package_name(value: str) -> str:
+    if not value.isidentifier() or not value.isascii():
+        raise ValueError(f"{value!r} is not a valid Python identifier (e.g. 'my_chat')")
+    if keyword.iskeyword(value):
+        raise ValueError(f"{value!r} is a Python keyword")
+    if value != value.lower():
+        raise ValueError(f"{value!r} must be lowercase (PEP 8 package names)")
+    if value.startswith("_"):
+        raise ValueError(f"{value!r} must not start with an underscore")
+    return value
+
+
+class _ProjectName(BaseModel):
+    project_name: Annotated[str, AfterValidator(_project_name)]
+
+
+class _ProjectSlug(BaseModel):
+    project_slug: Annotated[str, AfterValidator(_project_slug)]
+
+
+class _PackageName(BaseModel):
+    package_name: Annotated[str, AfterValidator(_package_name)]
+
+
+def _error_of(model: type[BaseModel], field: str, value: Any) -> str:
+    """The validation message for one answer, naming the field, or '' when valid."""
+    try:
+        model.model_validate({field: value})
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        return f"{field}: {reason}"
+    return ""
+
+
+class AnswerChecks(Extension):
+    """Filters used by `validator:` in copier.yml, so answers are refused at the prompt."""
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        environment.filters["slugify"] = slugify
+        environment.filters["project_name_error"] = lambda v: _error_of(_ProjectName, "project_name", v)
+        environment.filters["project_slug_error"] = lambda v: _error_of(_ProjectSlug, "project_slug", v)
+        environment.filters["package_name_error"] = lambda v: _error_of(_PackageName, "package_name", v)
+
+
+class ContextUpdater(ContextHook):
+    """Derives names used across the generated files from the answers."""
+
+    def hook(self, context: dict[str, Any]) -> None:
+        if "project_slug" not in context:
+            return
+        context["web_package_name"] = f"{context['project_slug']}-web"
+        context["proxy_distribution"] = f"{context['project_slug']}-proxy"

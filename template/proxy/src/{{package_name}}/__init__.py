@@ -1,0 +1,1 @@
+"""ChatKit session and message proxy in front of a custom LLM backend."""

@@ -1,0 +1,73 @@
+"""The FastAPI application: `uvicorn <package>.app:app`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from .errors import BadRequest, ProxyError
+from .routes import router
+from .services import open_services
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    config = settings or Settings()  # type: ignore[call-arg]  # fields come from the environment
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_services(config) as services:
+            app.state.services = services
+            yield
+
+    app = FastAPI(title="ChatKit proxy", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=config.allowed_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "Accept-Language", "X-Request-ID"],
+    )
+    app.include_router(router)
+
+    @app.exception_handler(ProxyError)
+    async def proxy_error(request: Request, exc: ProxyError) -> JSONResponse:
+        if exc.status_code >= 500:
+            log.warning("%s %s failed: %s", request.method, request.url.path, exc)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(exc.to_json(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"] if part != "body")
+        reason = BadRequest(user_message=f"Invalid request at '{where}': {error['msg']}")
+        return JSONResponse(reason.to_json(), status_code=400)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("%s %s crashed", request.method, request.url.path)
+        return JSONResponse(ProxyError().to_json(), status_code=500)
+
+    return app
+
+
+@cache
+def _default_app() -> FastAPI:
+    return create_app()
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `app` is built on first access, so importing this module never reads the environment.
+    if name == "app":
+        return _default_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,82 @@
+"""Checks a ChatKit request before the SDK sees it, so bad input is a 4xx and never a 500."""
+
+from __future__ import annotations
+
+from chatkit.store import NotFoundError, Store
+from chatkit.types import (
+    AttachmentsCreateReq,
+    AttachmentsDeleteReq,
+    ChatKitReq,
+    InputTranscribeReq,
+    ThreadsAddClientToolOutputReq,
+    ThreadsAddStructuredInputReq,
+    ThreadsAddUserMessageReq,
+    ThreadsCreateReq,
+    ThreadsCustomActionReq,
+    ThreadsRetryAfterItemReq,
+    ThreadsSyncCustomActionReq,
+    UserMessageItem,
+)
+from pydantic import TypeAdapter, ValidationError
+
+from .errors import BadRequest, NotFound
+from .request_context import RequestContext
+
+_REQUEST = TypeAdapter[ChatKitReq](ChatKitReq)
+
+# Operations that need tools, widgets, uploads or dictation, none of which this server offers.
+_UNSUPPORTED = (
+    AttachmentsCreateReq,
+    AttachmentsDeleteReq,
+    InputTranscribeReq,
+    ThreadsAddClientToolOutputReq,
+    ThreadsAddStructuredInputReq,
+    ThreadsCustomActionReq,
+    ThreadsSyncCustomActionReq,
+)
+
+
+def parse(body: bytes) -> ChatKitReq:
+    if not body.strip():
+        raise BadRequest("empty body", user_message="The request body is empty.")
+    try:
+        request = _REQUEST.validate_json(body)
+    except ValidationError as exc:
+        raise BadRequest(str(exc), user_message=_describe(exc)) from exc
+    if isinstance(request, _UNSUPPORTED):
+        raise BadRequest(
+            request.type, user_message=f"The operation '{request.type}' is not supported here."
+        )
+    if isinstance(request, ThreadsCreateReq | ThreadsAddUserMessageReq):
+        if request.params.input.attachments:
+            raise BadRequest("attachments", user_message="Attachments are not supported here.")
+        if not "".join(part.text for part in request.params.input.content).strip():
+            raise BadRequest("empty message", user_message="The message is empty.")
+    return request
+
+
+async def check_access(
+    request: ChatKitReq, store: Store[RequestContext], context: RequestContext
+) -> None:
+    """404 unless every thread and item the request names belongs to the caller."""
+    thread_id = getattr(request.params, "thread_id", None)
+    if thread_id is None:
+        return
+    try:
+        await store.load_thread(thread_id, context)
+        if isinstance(request, ThreadsRetryAfterItemReq):
+            item = await store.load_item(thread_id, request.params.item_id, context)
+            if not isinstance(item, UserMessageItem):
+                raise BadRequest("retry target", user_message="Only a user message can be retried.")
+    except NotFoundError as exc:
+        raise NotFound(str(exc)) from exc
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "json_invalid":
+        return "The request body is not valid JSON."
+    if error["type"] == "union_tag_invalid":
+        return f"Unknown request type. {error['msg']}"
+    return f"Invalid request at '{where}': {error['msg']}"

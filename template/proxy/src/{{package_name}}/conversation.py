@@ -1,0 +1,49 @@
+"""What the backend is asked: a ChatKit thread turned into chat messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from chatkit.types import AssistantMessageItem, ThreadItem, UserMessageItem
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    model: str
+    messages: list[ChatMessage]
+    user_id: str
+
+
+def user_text(item: UserMessageItem) -> str:
+    # Both content kinds (typed text and @-tags) carry their visible text in `text`.
+    return "".join(part.text for part in item.content).strip()
+
+
+def to_messages(items: Iterable[ThreadItem]) -> list[ChatMessage]:
+    """User and assistant turns in thread order; widgets, tools and hidden items are not sent."""
+    messages: list[ChatMessage] = []
+    for item in items:
+        if isinstance(item, UserMessageItem):
+            text = user_text(item)
+            if text:
+                messages.append(ChatMessage("user", text))
+        elif isinstance(item, AssistantMessageItem):
+            text = "".join(part.text for part in item.content)
+            if text:
+                messages.append(ChatMessage("assistant", text))
+    return messages
+
+
+def title_from(text: str, limit: int = 60) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

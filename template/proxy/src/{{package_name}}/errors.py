@@ -1,0 +1,91 @@
+"""One error type per failure the proxy can meet, each knowing its HTTP status and user message."""
+
+from __future__ import annotations
+
+
+class ProxyError(Exception):
+    """A failure with a message that is safe to show to the end user."""
+
+    status_code = 500
+    code = "internal_error"
+    user_message = "Something went wrong on our side. Please try again."
+    allow_retry = True
+
+    def __init__(self, detail: str | None = None, *, user_message: str | None = None) -> None:
+        # `detail` is for logs only: it may name hosts or quote upstream bodies.
+        super().__init__(detail or self.user_message)
+        if user_message is not None:
+            self.user_message = user_message
+
+    def to_json(self) -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code, "message": self.user_message}}
+
+
+class BadRequest(ProxyError):
+    status_code = 400
+    code = "bad_request"
+    allow_retry = False
+
+
+class Unauthorized(ProxyError):
+    status_code = 401
+    code = "unauthorized"
+    user_message = "Your session has expired. Please reload the page."
+    allow_retry = False
+
+
+class NotFound(ProxyError):
+    status_code = 404
+    code = "not_found"
+    user_message = "This conversation does not exist."
+    allow_retry = False
+
+
+class UnknownModel(ProxyError):
+    status_code = 400
+    code = "unknown_model"
+    allow_retry = False
+
+
+class BackendError(ProxyError):
+    """The LLM backend could not give an answer."""
+
+    status_code = 502
+    code = "backend_error"
+    user_message = "The assistant could not answer right now. Please try again."
+
+
+class BackendUnavailable(BackendError):
+    status_code = 503
+    code = "backend_unavailable"
+    user_message = "The assistant is unavailable at the moment. Please try again in a little while."
+
+
+class BackendTimeout(BackendError):
+    status_code = 504
+    code = "backend_timeout"
+    user_message = "The assistant took too long to answer. Please try again."
+
+
+class BackendRateLimited(BackendError):
+    status_code = 429
+    code = "backend_rate_limited"
+    user_message = "The assistant is receiving too many requests. Please wait a moment and retry."
+
+
+class BackendRejected(BackendError):
+    """The backend refused the request itself: retrying the same request will not help."""
+
+    code = "backend_rejected"
+    user_message = "The assistant could not process this message."
+    allow_retry = False
+
+
+class BackendAuthFailed(BackendRejected):
+    code = "backend_auth_failed"
+    user_message = "The assistant is misconfigured (the backend refused our credentials)."
+
+
+class BackendProtocolError(BackendError):
+    code = "backend_bad_response"
+    user_message = "The assistant sent a reply we could not read. Please try again."

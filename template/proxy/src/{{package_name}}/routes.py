@@ -1,0 +1,98 @@
+"""HTTP endpoints: thin handlers that authenticate, validate and delegate."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from chatkit.server import StreamingResult
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from . import chatkit_requests
+from .conversation import ChatMessage, ChatRequest
+from .errors import BackendError
+from .request_context import RequestContext
+from .services import Services, services
+
+router = APIRouter()
+Svc = Annotated[Services, Depends(services)]
+
+SSE_HEADERS = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
+
+
+class SessionOut(BaseModel):
+    client_secret: str
+    expires_at: int
+
+
+class MessageIn(BaseModel):
+    text: str = Field(min_length=1, max_length=32_000)
+    model: str | None = None
+
+
+class MessageOut(BaseModel):
+    text: str
+    model: str
+
+
+def authenticated(request: Request, svc: Svc) -> RequestContext:
+    return RequestContext(
+        user_id=svc.tokens.from_authorization(request.headers.get("authorization"))
+    )
+
+
+Ctx = Annotated[RequestContext, Depends(authenticated)]
+
+
+@router.post("/api/custom/session")
+async def create_session(request: Request, response: Response, svc: Svc) -> SessionOut:
+    identity = svc.users.identify(request)
+    svc.users.remember(response, identity)
+    token = svc.tokens.issue(identity.user_id)
+    return SessionOut(client_secret=token.value, expires_at=token.expires_at)
+
+
+@router.post("/chatkit")
+async def chatkit(request: Request, svc: Svc, context: Ctx) -> Response:
+    body = await request.body()
+    parsed = chatkit_requests.parse(body)
+    await chatkit_requests.check_access(parsed, svc.store, context)
+    result = await svc.chat.process(body, context)
+    if isinstance(result, StreamingResult):
+        return StreamingResponse(result, media_type="text/event-stream", headers=SSE_HEADERS)
+    return Response(content=result.json, media_type="application/json")
+
+
+@router.post("/api/custom/message")
+async def message(payload: MessageIn, svc: Svc, context: Ctx) -> MessageOut:
+    model = svc.models.resolve(payload.model)
+    request = ChatRequest(
+        model=model.id,
+        messages=[ChatMessage("user", payload.text)],
+        user_id=context.user_id,
+    )
+    parts = [delta async for delta in svc.backend.stream(request)]
+    return MessageOut(text="".join(parts), model=model.id)
+
+
+@router.get("/api/custom/models")
+async def list_models(svc: Svc) -> dict[str, list[dict[str, object]]]:
+    return svc.models.as_json()
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(svc: Svc) -> JSONResponse:
+    try:
+        await svc.backend.probe()
+    except BackendError as exc:
+        return JSONResponse(
+            {"status": "unavailable", "backend": exc.code, "message": exc.user_message},
+            status_code=503,
+        )
+    return JSONResponse({"status": "ready"})

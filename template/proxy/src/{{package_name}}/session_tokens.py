@@ -1,0 +1,62 @@
+"""Short-lived signed session tokens: the `client_secret` the browser sends as a Bearer token."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import jwt
+
+from .errors import Unauthorized
+
+_ALGORITHM = "HS256"
+_AUDIENCE = "chatkit-proxy"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionToken:
+    value: str
+    user_id: str
+    expires_at: int
+
+
+class SessionTokens:
+    def __init__(self, secret: str, ttl_seconds: int) -> None:
+        self._secret = secret
+        self._ttl = ttl_seconds
+
+    def issue(self, user_id: str) -> SessionToken:
+        now = int(time.time())
+        expires_at = now + self._ttl
+        claims = {"sub": user_id, "iat": now, "exp": expires_at, "aud": _AUDIENCE}
+        return SessionToken(
+            jwt.encode(claims, self._secret, algorithm=_ALGORITHM), user_id, expires_at
+        )
+
+    def verify(self, token: str) -> str:
+        """The user id the token was issued to; raises Unauthorized with the reason otherwise."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[_ALGORITHM],
+                audience=_AUDIENCE,
+                options={"require": ["sub", "exp", "iat", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("session token expired") from exc
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized(
+                f"invalid session token: {exc}",
+                user_message="Your session is not valid. Please reload the page.",
+            ) from exc
+        return str(claims["sub"])
+
+    def from_authorization(self, header: str | None) -> str:
+        scheme, _, token = (header or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized(
+                "missing bearer token",
+                user_message="Sign-in required: send the session token as 'Authorization: Bearer'.",
+            )
+        return self.verify(token.strip())

@@ -1,0 +1,62 @@
+"""A failing backend gives the user a readable, retryable error and loses nothing."""
+
+from __future__ import annotations
+
+from dev_backend import DevBackend
+from tests.servers import RawBackend, sse_response
+
+
+def test_backend_down_is_a_readable_retryable_error_and_the_message_is_kept(make_proxy) -> None:
+    proxy = make_proxy(custom_backend_url="http://127.0.0.1:9/v1")
+    user = proxy.user()
+    user.new_session()
+    stream = user.create_thread("are you there?")
+
+    assert stream.error is not None
+    assert stream.error["allow_retry"] is True
+    assert "unavailable" in stream.error["message"]
+    assert "127.0.0.1" not in stream.error["message"]
+    items = user.items(stream.thread_id)
+    assert [i["type"] for i in items] == ["user_message"]
+    assert items[0]["content"][0]["text"] == "are you there?"
+
+
+def test_the_conversation_goes_on_after_a_backend_failure(
+    make_proxy, backend: DevBackend, backend_url: str
+) -> None:
+    proxy = make_proxy(custom_backend_url=backend_url)
+    user = proxy.user()
+    user.new_session()
+    first = user.create_thread("first")
+
+    backend.api_key = "rotated"  # the backend now refuses the proxy's key
+    refused = user.add_message(first.thread_id, "second")
+    assert refused.error is not None
+    assert refused.error["allow_retry"] is False
+    assert "misconfigured" in refused.error["message"]
+
+    backend.api_key = ""
+    third = user.add_message(first.thread_id, "third")
+    assert third.error is None
+    kinds = [(i["type"], i["content"][0]["text"]) for i in user.items(first.thread_id)]
+    assert [k for k, _ in kinds] == [
+        "user_message",
+        "assistant_message",
+        "user_message",
+        "user_message",
+        "assistant_message",
+    ]
+    assert kinds[3][1] == "third"
+
+
+def test_garbage_from_the_backend_is_a_readable_error(make_proxy) -> None:
+    garbage = RawBackend(sse_response(b"data: {not json}\n\n"))
+    proxy = make_proxy(custom_backend_url=garbage.url)
+    user = proxy.user()
+    user.new_session()
+    stream = user.create_thread("hello")
+    garbage.close()
+
+    assert stream.error is not None
+    assert "could not read" in stream.error["message"]
+    assert "not json" not in stream.error["message"]
