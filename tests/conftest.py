@@ -1,0 +1,158 @@
+"""Shared helpers for the template's own tests.
+
+Every test renders through `render()`: pytest-copie silently ignores answer keys that are not
+questions in copier.yml, so a typo would quietly test the defaults instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+COPIER_YML = REPO_ROOT / "copier.yml"
+
+# Copier commits draft changes of a dirty local template, and the tests commit and tag
+# template copies: both need a git identity, which a fresh CI machine does not have.
+_GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "template-tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "template-tests@example.com",
+}
+
+# Never part of the template, even when a missing .gitignore entry lets git list them.
+_NOT_TEMPLATE = (
+    ".git",
+    ".venv",
+    "node_modules",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".next",
+)
+
+# Combinations of choice values rendered by test_render; above this, vary one question at a time.
+MAX_COMBINATIONS = 64
+
+
+def load_copier_yml() -> dict[str, Any]:
+    return yaml.safe_load(COPIER_YML.read_text(encoding="utf-8"))
+
+
+def questions() -> dict[str, dict[str, Any]]:
+    """The questions of copier.yml, in file order (settings, `_*` keys, left out)."""
+    return {key: spec for key, spec in load_copier_yml().items() if not key.startswith("_")}
+
+
+def choice_values(spec: dict[str, Any]) -> list[Any]:
+    """Machine values of a question's `choices`, whichever of Copier's spellings it uses."""
+    choices = spec.get("choices")
+    if choices is None:
+        return []
+    if isinstance(choices, dict):
+        items = list(choices.values())
+    else:
+        items = [item[1] if isinstance(item, list | tuple) else item for item in choices]
+    return [item["value"] if isinstance(item, dict) else item for item in items]
+
+
+def choice_questions() -> dict[str, list[Any]]:
+    return {name: choice_values(spec) for name, spec in questions().items() if "choices" in spec}
+
+
+def choice_combinations() -> list[dict[str, Any]]:
+    """Answers for every combination of choice values (or one question at a time if too many)."""
+    choices = choice_questions()
+    names = list(choices)
+    product = list(itertools.product(*choices.values()))
+    if len(product) <= MAX_COMBINATIONS:
+        return [dict(zip(names, values, strict=True)) for values in product]
+    combos = [{}]
+    for name, values in choices.items():
+        default = questions()[name].get("default")
+        combos += [{name: value} for value in values if value != default]
+    return combos
+
+
+def combination_id(answers: dict[str, Any]) -> str:
+    return "-".join(f"{key}={value}" for key, value in answers.items()) or "defaults"
+
+
+def assert_known_questions(answers: dict[str, Any]) -> None:
+    unknown = sorted(set(answers) - set(questions()))
+    assert not unknown, f"not questions in copier.yml (typo?): {unknown}"
+
+
+def render(copie, **answers: Any):
+    """Render the template with the defaults plus `answers`, refusing unknown answer keys."""
+    assert_known_questions(answers)
+    return copie.copy(extra_answers=answers, template_dir=REPO_ROOT)
+
+
+def render_ok(copie, **answers: Any) -> Path:
+    """Render and return the project directory, failing with Copier's error if it did not render."""
+    result = render(copie, **answers)
+    assert result.exit_code == 0, f"render failed: {result.exception!r}"
+    assert result.project_dir is not None
+    return result.project_dir
+
+
+def copy_template_tree(destination: Path) -> Path:
+    """Copy the template repository's working tree to `destination`, as git would see it.
+
+    Tracked and untracked files that .gitignore does not exclude, uncommitted changes included;
+    outside a git checkout, everything but VCS folders, virtualenvs, caches and node_modules.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=False,
+    )
+    if listed.returncode != 0:
+        ignore = shutil.ignore_patterns(*_NOT_TEMPLATE)
+        shutil.copytree(REPO_ROOT, destination, ignore=ignore)
+        return destination
+    for name in sorted(set(listed.stdout.decode().split("\0")) - {""}):
+        source = REPO_ROOT / name
+        if not source.is_file() or set(Path(name).parts) & set(_NOT_TEMPLATE):
+            continue  # deleted but still in the index, or a folder git should have ignored
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    return destination
+
+
+def text_files(root: Path) -> dict[Path, str]:
+    """Every UTF-8 text file under `root` (relative path -> content), skipping .git."""
+    files = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if not path.is_file() or relative.parts[0] == ".git":
+            continue
+        try:
+            files[relative] = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+    return files
+
+
+def pytest_configure(config):
+    # Expected whenever the template has uncommitted changes: copier renders them too.
+    config.addinivalue_line("filterwarnings", "ignore::copier.errors.DirtyLocalWarning")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _git_identity():
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in _GIT_IDENTITY.items():
+            patch.setenv(name, os.environ.get(name, value))
+        yield

@@ -1,0 +1,45 @@
+"""The generated project's own test suite passes (`make test`): slow, and run by CI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+from conftest import render_ok
+
+TIMEOUT_SECONDS = 20 * 60
+TOOLS = ("make", "uv", "node", "npm")
+TAIL_LINES = 120
+
+
+@pytest.mark.slow
+def test_generated_project_make_test_passes(copie):
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(f"`make test` of the generated project needs {missing} on PATH")
+    project = render_ok(copie)
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+
+    try:
+        done = subprocess.run(
+            ["make", "test"],
+            cwd=project,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        output = error.output or ""
+        if isinstance(output, bytes):
+            output = output.decode(errors="replace")
+        pytest.fail(f"`make test` ran over {TIMEOUT_SECONDS} s:\n{_tail(output)}")
+
+    assert done.returncode == 0, f"`make test` exited {done.returncode}:\n{_tail(done.stdout)}"
+
+
+def _tail(output: str) -> str:
+    return "\n".join(output.splitlines()[-TAIL_LINES:])
