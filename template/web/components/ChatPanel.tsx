@@ -1,0 +1,151 @@
+"use client";
+
+import { ChatKit, useChatKit, type ColorScheme, type ModelOption } from "@openai/chatkit-react";
+import { useEffect, useState, useSyncExternalStore } from "react";
+
+import { config } from "@/lib/config";
+import { parseModels, modelPicker } from "@/lib/models";
+import { SessionClient, SessionError } from "@/lib/session";
+
+import { useChatKitScript } from "./ChatKitScript";
+
+export function ChatPanel() {
+  const [session] = useState(() => new SessionClient({ url: config.sessionUrl }));
+  const script = useChatKitScript();
+  const models = useModels();
+  const [sessionError, setSessionError] = useState<SessionError | null>(null);
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    // Start the session early so a broken backend shows up before the first message.
+    session.getToken().catch((error: unknown) => setSessionError(asSessionError(error)));
+  }, [session, attempt]);
+
+  if (script === "failed") {
+    return <ScriptNotice />;
+  }
+  if (sessionError) {
+    return (
+      <Notice
+        testId="session-error"
+        title="The chat could not start"
+        message={sessionError.message}
+        onRetry={() => {
+          setSessionError(null);
+          setAttempt((n) => n + 1);
+        }}
+      />
+    );
+  }
+  if (script === "loading" || models === null) {
+    return (
+      <div className="status" data-testid="chat-loading" role="status">
+        Loading the chat…
+      </div>
+    );
+  }
+  return <ChatView key={attempt} session={session} models={models} onSessionError={setSessionError} />;
+}
+
+type ChatViewProps = {
+  session: SessionClient;
+  models: ModelOption[];
+  onSessionError: (error: SessionError) => void;
+};
+
+function ChatView({ session, models, onSessionError }: ChatViewProps) {
+  const colorScheme = useColorScheme();
+  const { control } = useChatKit({
+    api: {
+      url: config.apiUrl,
+      domainKey: config.domainKey,
+      fetch: async (input, init) => {
+        try {
+          return await session.authFetch(input, init);
+        } catch (error) {
+          if (error instanceof SessionError) onSessionError(error);
+          throw error;
+        }
+      },
+    },
+    theme: { ...config.theme, colorScheme },
+    header: { title: { text: config.title } },
+    startScreen: { greeting: config.greeting, prompts: config.prompts },
+    composer: { placeholder: config.composerPlaceholder, ...modelPicker(models) },
+    onError: ({ error }) => console.error("ChatKit error:", error),
+  });
+
+  return (
+    <div className="chat" data-testid="chat">
+      <ChatKit control={control} className="chatkit" />
+    </div>
+  );
+}
+
+function ScriptNotice() {
+  return (
+    <Notice
+      testId="script-error"
+      title="The chat interface could not be loaded"
+      message={
+        "The ChatKit UI script could not be loaded from cdn.platform.openai.com. " +
+        "This app needs outbound access to cdn.platform.openai.com, and to api.openai.com " +
+        "for the domain-key check. Check your network, firewall or content security policy, then retry."
+      }
+      // A failed <script> is not loaded again in place; a reload fetches it anew.
+      onRetry={() => window.location.reload()}
+    />
+  );
+}
+
+type NoticeProps = { testId: string; title: string; message: string; onRetry: () => void };
+
+function Notice({ testId, title, message, onRetry }: NoticeProps) {
+  return (
+    <div className="notice" role="alert" data-testid={testId}>
+      <h2>{title}</h2>
+      <p>{message}</p>
+      <button type="button" onClick={onRetry} aria-label={`Retry: ${title.toLowerCase()}`}>
+        Retry
+      </button>
+    </div>
+  );
+}
+
+function asSessionError(error: unknown): SessionError {
+  return error instanceof SessionError ? error : new SessionError("unavailable", undefined, { cause: error });
+}
+
+/** The model list, or null while it loads; empty when the proxy offers none or fails. */
+function useModels(): ModelOption[] | null {
+  const [models, setModels] = useState<ModelOption[] | null>(null);
+  useEffect(() => {
+    const controller = new AbortController();
+    fetch(config.modelsUrl, { signal: controller.signal })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((body: unknown) => setModels(parseModels(body)))
+      .catch((error: unknown) => {
+        if (controller.signal.aborted) return;
+        console.warn("Could not load the model list:", error);
+        setModels([]);
+      });
+    return () => controller.abort();
+  }, []);
+  return models;
+}
+
+const DARK_QUERY = "(prefers-color-scheme: dark)";
+
+function useColorScheme(): ColorScheme {
+  const prefersDark = useSyncExternalStore(
+    (onChange) => {
+      const query = window.matchMedia(DARK_QUERY);
+      query.addEventListener("change", onChange);
+      return () => query.removeEventListener("change", onChange);
+    },
+    () => window.matchMedia(DARK_QUERY).matches,
+    () => false,
+  );
+  if (config.colorScheme !== "system") return config.colorScheme;
+  return prefersDark ? "dark" : "light";
+}

@@ -1,0 +1,253 @@
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+
+import { forwardToProxy } from "../lib/proxy";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+let server: Server;
+let handler: Handler;
+let proxyUrl: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => handler(req, res));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  proxyUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+function useProxy(url = proxyUrl) {
+  vi.stubEnv("PROXY_URL", url);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => (body += chunk));
+    req.on("end", () => resolve(body));
+    req.on("error", reject);
+  });
+}
+
+describe("forwardToProxy", () => {
+  it("forwards method, path, body and only the allowed request headers", async () => {
+    useProxy();
+    let seen: { method?: string; url?: string; headers: IncomingMessage["headers"]; body: string } | undefined;
+    handler = async (req, res) => {
+      seen = { method: req.method, url: req.url, headers: req.headers, body: await readBody(req) };
+      res.setHeader("content-type", "application/json");
+      res.end('{"ok":true}');
+    };
+
+    const request = new Request("http://localhost:3000/api/chatkit", {
+      method: "POST",
+      body: '{"type":"threads.list","params":{}}',
+      headers: {
+        "content-type": "application/json",
+        authorization: "Bearer secret",
+        cookie: "chatkit_uid=abc",
+        accept: "text/event-stream",
+        "accept-language": "fr",
+        "x-request-id": "req-1",
+        host: "evil.example",
+        "x-forwarded-for": "10.0.0.1",
+        "x-custom": "nope",
+        "proxy-authorization": "Basic xyz",
+        te: "trailers",
+        upgrade: "websocket",
+        "keep-alive": "timeout=5",
+        "transfer-encoding": "chunked",
+        origin: "http://localhost:3000",
+        referer: "http://localhost:3000/",
+      },
+    });
+    const response = await forwardToProxy(request, "/chatkit");
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+    expect(seen?.method).toBe("POST");
+    expect(seen?.url).toBe("/chatkit");
+    expect(seen?.body).toBe('{"type":"threads.list","params":{}}');
+    expect(seen?.headers).toMatchObject({
+      "content-type": "application/json",
+      authorization: "Bearer secret",
+      cookie: "chatkit_uid=abc",
+      accept: "text/event-stream",
+      "accept-language": "fr",
+      "x-request-id": "req-1",
+    });
+    expect(seen?.headers.host).toBe(new URL(proxyUrl).host);
+    for (const leaked of [
+      "x-forwarded-for",
+      "x-custom",
+      "proxy-authorization",
+      "te",
+      "upgrade",
+      "keep-alive",
+      "origin",
+      "referer",
+    ]) {
+      expect(seen?.headers, leaked).not.toHaveProperty(leaked);
+    }
+  });
+
+  it("sends a GET without a body", async () => {
+    useProxy();
+    let seen: { method?: string; url?: string; body: string } | undefined;
+    handler = async (req, res) => {
+      seen = { method: req.method, url: req.url, body: await readBody(req) };
+      res.setHeader("content-type", "application/json");
+      res.end('{"data":[]}');
+    };
+
+    const response = await forwardToProxy(new Request("http://localhost:3000/api/custom/models"), "/api/custom/models");
+
+    expect(await response.json()).toEqual({ data: [] });
+    expect(seen).toEqual({ method: "GET", url: "/api/custom/models", body: "" });
+  });
+
+  it("passes back status, every set-cookie and only the allowed response headers", async () => {
+    useProxy();
+    handler = (_req, res) => {
+      res.writeHead(401, {
+        "content-type": "application/json",
+        "set-cookie": ["chatkit_uid=abc; Path=/; HttpOnly; SameSite=Lax", "other=1; Path=/"],
+        "www-authenticate": "Bearer",
+        "retry-after": "3",
+        server: "uvicorn",
+        "x-internal": "secret",
+        "content-encoding": "identity",
+      });
+      res.end('{"error":{"code":"invalid_token","message":"expired"}}');
+    };
+
+    const response = await forwardToProxy(
+      new Request("http://localhost:3000/api/custom/session", { method: "POST" }),
+      "/api/custom/session",
+    );
+
+    expect(response.status).toBe(401);
+    expect(response.headers.getSetCookie()).toEqual([
+      "chatkit_uid=abc; Path=/; HttpOnly; SameSite=Lax",
+      "other=1; Path=/",
+    ]);
+    expect(response.headers.get("www-authenticate")).toBe("Bearer");
+    expect(response.headers.get("retry-after")).toBe("3");
+    expect(response.headers.get("server")).toBeNull();
+    expect(response.headers.get("x-internal")).toBeNull();
+    expect(response.headers.get("content-encoding")).toBeNull();
+    expect(response.headers.get("x-accel-buffering")).toBeNull();
+    expect(await response.json()).toMatchObject({ error: { code: "invalid_token" } });
+  });
+
+  it("streams an event stream through without buffering it", async () => {
+    useProxy();
+    let secondWritten = false;
+    handler = (_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      res.write('data: {"n":1}\n\n');
+      setTimeout(() => {
+        secondWritten = true;
+        res.end('data: {"n":2}\n\n');
+      }, 300);
+    };
+
+    const response = await forwardToProxy(
+      new Request("http://localhost:3000/api/chatkit", { method: "POST", body: "{}" }),
+      "/chatkit",
+    );
+
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
+    expect(response.headers.get("x-accel-buffering")).toBe("no");
+    expect(response.headers.get("connection")).toBe("keep-alive");
+
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const first = await reader.read();
+    expect(first.value).toBe('data: {"n":1}\n\n');
+    expect(secondWritten).toBe(false);
+
+    let rest = "";
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += chunk.value;
+    expect(rest).toBe('data: {"n":2}\n\n');
+    expect(secondWritten).toBe(true);
+  });
+
+  it("closes the upstream connection when the client goes away", async () => {
+    useProxy();
+    const upstreamClosed = new Promise<void>((resolve) => {
+      handler = (req, res) => {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.write("data: first\n\n");
+        const ping = setInterval(() => res.write(": ping\n\n"), 50);
+        req.socket.on("close", () => {
+          clearInterval(ping);
+          resolve();
+        });
+      };
+    });
+
+    const client = new AbortController();
+    const response = await forwardToProxy(
+      new Request("http://localhost:3000/api/chatkit", { method: "POST", body: "{}", signal: client.signal }),
+      "/chatkit",
+    );
+    const reader = response.body!.getReader();
+    await reader.read();
+    client.abort();
+
+    await expect(
+      Promise.race([
+        upstreamClosed.then(() => "closed"),
+        new Promise((resolve) => setTimeout(() => resolve("still open"), 2000)),
+      ]),
+    ).resolves.toBe("closed");
+  });
+
+  it("answers 502 JSON without revealing the proxy address when it is unreachable", async () => {
+    const closed = createServer();
+    closed.listen(0, "127.0.0.1");
+    await once(closed, "listening");
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    useProxy(`http://127.0.0.1:${port}`);
+    vi.spyOn(console, "error").mockImplementation(() => {});
+
+    const response = await forwardToProxy(
+      new Request("http://localhost:3000/api/custom/session", { method: "POST" }),
+      "/api/custom/session",
+    );
+
+    expect(response.status).toBe(502);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({
+      error: { code: "proxy_unreachable", message: expect.stringMatching(/not reachable/) },
+    });
+    expect(text).not.toContain("127.0.0.1");
+    expect(text).not.toContain(String(port));
+  });
+
+  it("uses http://127.0.0.1:8000 when PROXY_URL is not set", async () => {
+    vi.stubEnv("PROXY_URL", undefined);
+    const fetch = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("{}"));
+
+    await forwardToProxy(new Request("http://localhost:3000/api/custom/models"), "/api/custom/models");
+
+    expect(fetch.mock.calls[0]?.[0]).toBe("http://127.0.0.1:8000/api/custom/models");
+  });
+});
