@@ -29,8 +29,9 @@ function ChatContent() {
   const models = useModels();
   const [sessionError, setSessionError] = useState<SessionError | null>(null);
   const [attempt, setAttempt] = useState(0);
-  // Where a restarted chat picks up again.
   const currentThread = useRef<string | null>(null);
+  // The conversation a restarted chat opens again.
+  const [resumeThread, setResumeThread] = useState<string | null>(null);
 
   useEffect(() => {
     // Start the session early so a broken backend shows up before the first message.
@@ -38,6 +39,7 @@ function ChatContent() {
   }, [session, attempt]);
 
   const restart = () => {
+    setResumeThread(currentThread.current);
     setSessionError(null);
     setAttempt((n) => n + 1);
   };
@@ -62,7 +64,7 @@ function ChatContent() {
       key={attempt}
       session={session}
       models={models}
-      initialThread={currentThread.current}
+      initialThread={resumeThread}
       onThreadChange={(threadId) => {
         currentThread.current = threadId;
       }}
