@@ -53,7 +53,8 @@ def main() -> int:
                 ROOT / "proxy",
             )
         )
-    env.setdefault("PROXY_URL", f"http://127.0.0.1:{proxy_port}")
+    # The web server must reach the proxy started here, whatever .env says for deployments.
+    env["PROXY_URL"] = f"http://127.0.0.1:{proxy_port}"
     commands.append(
         (
             "proxy",
@@ -72,6 +73,9 @@ def main() -> int:
     )
     commands.append(("web", ["npm", "run", "dev", "--", "--port", web_port], ROOT / "web"))
 
+    # `kill` or a closed terminal must stop the children too, not only Ctrl-C.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     processes = [_start(name, command, cwd, env) for name, command, cwd in commands]
     threading.Thread(
         target=_announce, args=(f"http://127.0.0.1:{proxy_port}/healthz", web_port), daemon=True
@@ -82,6 +86,9 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        # A second signal (uv forwards the one we got) must not cut the clean-up short.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -92,6 +99,10 @@ def main() -> int:
                 os.killpg(process.pid, signal.SIGKILL)
     failed = [p for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
     return 1 if failed else 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _start(name: str, command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
