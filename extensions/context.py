@@ -83,6 +83,14 @@ class AnswerChecks(Extension):
         environment.filters["package_name_error"] = lambda v: _error_of(_PackageName, "package_name", v)
 
 
+# Per `store` answer: the generated Store class and the default DATABASE_URL (PostgreSQL's
+# matches the database the generated compose file publishes on localhost).
+_STORES = {
+    "sqlite": ("SQLiteStore", "sqlite:///./data/chat.db"),
+    "postgres": ("PostgresStore", "postgresql://chat:chat@127.0.0.1:5432/chat"),
+}
+
+
 class ContextUpdater(ContextHook):
     """Derives names used across the generated files from the answers."""
 
@@ -91,3 +99,7 @@ class ContextUpdater(ContextHook):
             return
         context["web_package_name"] = f"{context['project_slug']}-web"
         context["proxy_distribution"] = f"{context['project_slug']}-proxy"
+        if context.get("store") in _STORES:
+            store_class, database_url = _STORES[context["store"]]
+            context["store_class"] = store_class
+            context["database_url_default"] = database_url

@@ -9,6 +9,7 @@ import pytest
 from conftest import render_ok
 
 TIMEOUT_SECONDS = 20 * 60
+POSTGRES_TIMEOUT_SECONDS = 10 * 60
 TOOLS = ("make", "uv", "node", "npm")
 TAIL_LINES = 120
 
@@ -39,6 +40,30 @@ def test_generated_project_make_test_passes(copie):
         pytest.fail(f"`make test` ran over {TIMEOUT_SECONDS} s:\n{_tail(output)}")
 
     assert done.returncode == 0, f"`make test` exited {done.returncode}:\n{_tail(done.stdout)}"
+
+
+@pytest.mark.slow
+def test_generated_postgres_proxy_suite_passes_against_real_postgresql(copie):
+    # Only the proxy differs between stores; the web suite is the default project's. The
+    # generated suite starts its own throwaway PostgreSQL server: here it must not skip.
+    project = render_ok(copie, store="postgres")
+    done = subprocess.run(
+        ["make", "test-proxy"],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=POSTGRES_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+    assert done.returncode == 0, (
+        f"`make test-proxy` exited {done.returncode}:\n{_tail(done.stdout)}"
+    )
+    summary = done.stdout.strip().splitlines()[-1]
+    assert " passed" in summary, _tail(done.stdout)
+    assert "skipped" not in summary, f"PostgreSQL tests skipped:\n{_tail(done.stdout)}"
 
 
 def _tail(output: str) -> str:

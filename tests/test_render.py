@@ -28,7 +28,8 @@ COMBINATIONS = [
 JINJA_ANY = re.compile(r"(?<!\$)\{\{|\{%|\{#")
 # In JavaScript-family files `{{` is ordinary syntax (`style={{ ... }}`), so there only Jinja
 # that could be ours counts: a block tag, a comment, or an answer or Copier variable.
-_NAMES = "|".join([*questions(), "web_package_name", "proxy_distribution", "_copier_[a-z_]+"])
+_DERIVED = ["web_package_name", "proxy_distribution", "store_class", "database_url_default"]
+_NAMES = "|".join([*questions(), *_DERIVED, "_copier_[a-z_]+"])
 JINJA_OURS = re.compile(
     r"\{%-?\s*[a-z]+\b|\{#.{0,500}?#\}|\{\{-?\s*(?:" + _NAMES + r")\b", re.DOTALL
 )
