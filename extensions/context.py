@@ -78,9 +78,15 @@ class AnswerChecks(Extension):
     def __init__(self, environment):
         super().__init__(environment)
         environment.filters["slugify"] = slugify
-        environment.filters["project_name_error"] = lambda v: _error_of(_ProjectName, "project_name", v)
-        environment.filters["project_slug_error"] = lambda v: _error_of(_ProjectSlug, "project_slug", v)
-        environment.filters["package_name_error"] = lambda v: _error_of(_PackageName, "package_name", v)
+        environment.filters["project_name_error"] = lambda v: _error_of(
+            _ProjectName, "project_name", v
+        )
+        environment.filters["project_slug_error"] = lambda v: _error_of(
+            _ProjectSlug, "project_slug", v
+        )
+        environment.filters["package_name_error"] = lambda v: _error_of(
+            _PackageName, "package_name", v
+        )
 
 
 # Per `store` answer: the generated Store class and the default DATABASE_URL (PostgreSQL's
