@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dev_backend import DevBackend
 
+
 def test_backend_down_is_a_readable_retryable_error_and_the_message_is_kept(make_proxy) -> None:
     proxy = make_proxy(custom_backend_url="http://127.0.0.1:9")
     user = proxy.user()
