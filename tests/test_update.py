@@ -5,6 +5,7 @@ Copier exits 0 even when it leaves conflicts behind, so the test looks for them 
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 import yaml
 from conftest import copy_template_tree, text_files
 
+CONFLICT = re.compile(r"^(<<<<<<<|>>>>>>>) ", re.MULTILINE)
 TEMPLATE_LINE = "A line added to the template in v1.1.0."
 USER_LINE = "A note the user added to the generated README."
 USER_FILE = "NOTES.md"
@@ -82,7 +84,7 @@ def test_update_brings_template_change_and_keeps_user_edits(tagged_template, tmp
     assert answers["_commit"] == "v1.1.0"
     assert git("ls-files", "-u", cwd=project) == "", "unmerged paths after update"
     assert not list(project.rglob("*.rej")), "copier left *.rej files"
-    conflicted = [str(p) for p, text in text_files(project).items() if "<<<<<<<" in text]
+    conflicted = [str(p) for p, text in text_files(project).items() if CONFLICT.search(text)]
     assert not conflicted, f"conflict markers in {conflicted}"
 
     updated = readme.read_text(encoding="utf-8")
