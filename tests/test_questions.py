@@ -135,3 +135,18 @@ def test_question_has_type_and_help(name):
 @pytest.mark.parametrize("name", list(choice_questions()))
 def test_choice_default_is_one_of_the_choices(name):
     assert questions()[name].get("default") in choice_questions()[name]
+
+
+def test_openai_with_websocket_is_refused_with_the_reason(copie):
+    result = render(copie, backend_protocol="openai", streaming="websocket")
+
+    assert result.exit_code != 0, "openai + websocket was accepted"
+    assert "streaming" in str(result.exception)
+    assert "no WebSocket chat API" in str(result.exception)
+
+
+@pytest.mark.parametrize("streaming", ["sse", "websocket", "none"])
+def test_every_streaming_mode_is_accepted_with_the_custom_protocol(copie, streaming):
+    result = render(copie, backend_protocol="custom", streaming=streaming)
+
+    assert result.exit_code == 0, result.exception

@@ -71,6 +71,8 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
             model=model.id,
             messages=to_messages(await self._history(thread, context)),
             user_id=context.user_id,
+            thread_id=thread.id,
+            metadata=dict(thread.metadata),
         )
         message = AssistantMessageItem(
             id=self.store.generate_item_id("message", thread, context),

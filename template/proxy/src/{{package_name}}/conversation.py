@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from chatkit.types import AssistantMessageItem, ThreadItem, UserMessageItem
 
@@ -22,6 +22,14 @@ class ChatRequest:
     model: str
     messages: list[ChatMessage]
     user_id: str
+    thread_id: str | None = None
+    # The thread's own metadata, passed through to backends that accept it.
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def prompt(self) -> str:
+        """The latest user message."""
+        return next((m.content for m in reversed(self.messages) if m.role == "user"), "")
 
 
 def user_text(item: UserMessageItem) -> str:

@@ -89,3 +89,7 @@ class BackendAuthFailed(BackendRejected):
 class BackendProtocolError(BackendError):
     code = "backend_bad_response"
     user_message = "The assistant sent a reply we could not read. Please try again."
+
+
+class BackendSessionRefused(BackendAuthFailed):
+    """The backend no longer accepts the session it gave: a new one may work."""

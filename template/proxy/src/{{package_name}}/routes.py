@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from . import chatkit_requests
 from .conversation import ChatMessage, ChatRequest
 from .errors import BackendError
+from .heartbeat import with_heartbeat
 from .request_context import RequestContext
 from .services import Services, services
 
@@ -60,7 +61,8 @@ async def chatkit(request: Request, svc: Svc, context: Ctx) -> Response:
     await chatkit_requests.check_access(parsed, svc.store, context)
     result = await svc.chat.process(body, context)
     if isinstance(result, StreamingResult):
-        return StreamingResponse(result, media_type="text/event-stream", headers=SSE_HEADERS)
+        events = with_heartbeat(result, svc.settings.heartbeat_interval_seconds)
+        return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
     return Response(content=result.json, media_type="application/json")
 
 

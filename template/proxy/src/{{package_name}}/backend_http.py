@@ -1,0 +1,88 @@
+"""What every backend client shares: auth headers, request logging and error translation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Protocol
+
+import httpx
+
+from .errors import (
+    BackendAuthFailed,
+    BackendError,
+    BackendRateLimited,
+    BackendRejected,
+    BackendTimeout,
+    BackendUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR_BODY = 2048
+
+# Answers to a streaming attempt that mean "this backend does not stream": the proxy then asks
+# for the complete reply instead.
+STREAMING_UNSUPPORTED = frozenset({404, 405, 501})
+
+
+class BackendAuth(Protocol):
+    async def headers(self, user_id: str) -> dict[str, str]: ...
+
+
+class BackendCall:
+    """One request to the backend; `status` is what the log line reports."""
+
+    def __init__(self) -> None:
+        self.status: int | str = "no response"
+
+
+@asynccontextmanager
+async def backend_call(method: str, url: str, model: str) -> AsyncIterator[BackendCall]:
+    """Log the call with its status and latency; turn transport failures into BackendErrors."""
+    call = BackendCall()
+    started = time.perf_counter()
+    try:
+        yield call
+    except (asyncio.CancelledError, GeneratorExit):
+        call.status = f"{call.status} (abandoned: the client went away)"
+        raise
+    except httpx.TimeoutException as exc:
+        call.status = "timeout"
+        raise BackendTimeout(f"{type(exc).__name__} from {url}") from exc
+    except httpx.TransportError as exc:
+        call.status = "unreachable"
+        raise BackendUnavailable(f"{type(exc).__name__} from {url}: {exc}") from exc
+    finally:
+        log.info(
+            "backend request %s %s model=%s status=%s latency_ms=%.1f",
+            method,
+            url,
+            model,
+            call.status,
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+async def error_for(response: httpx.Response, *, not_found: str | None = None) -> BackendError:
+    """The error for a non-success answer; `not_found` is the user message for a 404."""
+    body = (await response.aread())[:MAX_ERROR_BODY].decode("utf-8", "replace")
+    detail = f"backend answered {response.status_code}: {body}"
+    return error_for_status(response.status_code, detail, not_found=not_found)
+
+
+def error_for_status(status: int, detail: str, *, not_found: str | None = None) -> BackendError:
+    if status in (401, 403):
+        return BackendAuthFailed(detail)
+    if status == 429:
+        return BackendRateLimited(detail)
+    if status == 404:
+        return BackendRejected(detail, user_message=not_found)
+    if status in (400, 413, 422):
+        return BackendRejected(detail)
+    if status >= 500:
+        return BackendUnavailable(detail)
+    return BackendError(detail)
