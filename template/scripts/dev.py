@@ -3,7 +3,8 @@
     uv run --project proxy python scripts/dev.py --app <package>.app:app
 
 Reads `.env`, starts each process with its output prefixed, and stops all of them when
-one exits or on Ctrl-C. The dev backend is started only when CUSTOM_BACKEND_URL is unset.
+one exits or on Ctrl-C. A dev backend is started when CUSTOM_BACKEND_URL is unset, and, when
+MODELS_FILE names a models file, for every loopback `backend_url` in it that nothing serves yet.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -37,22 +40,12 @@ def main() -> int:
     if not env.get("CUSTOM_BACKEND_URL"):
         backend_port = env.get("DEV_BACKEND_PORT", "8001")
         env["CUSTOM_BACKEND_URL"] = f"http://127.0.0.1:{backend_port}/v1"
-        commands.append(
-            (
-                "backend",
-                [
-                    sys.executable,
-                    "dev_backend.py",
-                    "--port",
-                    backend_port,
-                    "--api-key",
-                    env.get("CUSTOM_BACKEND_KEY", ""),
-                    "--model",
-                    env.get("CUSTOM_MODEL", "dev-model"),
-                ],
-                ROOT / "proxy",
-            )
-        )
+        key, model = env.get("CUSTOM_BACKEND_KEY", ""), env.get("CUSTOM_MODEL", "dev-model")
+        commands.append(_dev_backend("backend", backend_port, key, model))
+    if env.get("MODELS_FILE"):
+        extra = _loopback_backends(ROOT / env["MODELS_FILE"], env)
+        for index, (port, key, model) in enumerate(extra, start=2):
+            commands.append(_dev_backend(f"backend{index}", port, key, model))
     # The web server must reach the proxy started here, whatever .env says for deployments.
     env["PROXY_URL"] = f"http://127.0.0.1:{proxy_port}"
     commands.append(
@@ -99,6 +92,37 @@ def main() -> int:
                 os.killpg(process.pid, signal.SIGKILL)
     failed = [p for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
     return 1 if failed else 0
+
+
+def _dev_backend(name: str, port: str, key: str, model: str) -> tuple[str, list[str], Path]:
+    command = [sys.executable, "dev_backend.py", "--port", port, "--api-key", key, "--model", model]
+    return name, command, ROOT / "proxy"
+
+
+def _loopback_backends(models_file: Path, env: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(port, key, backend model) of each loopback backend in the models file nothing serves."""
+    import yaml  # installed with the proxy when the project has a models file
+
+    entries = (yaml.safe_load(models_file.read_text(encoding="utf-8")) or {}).get("models") or []
+    started = {urllib.parse.urlsplit(env["CUSTOM_BACKEND_URL"]).port}
+    backends = []
+    for entry in entries:
+        url = urllib.parse.urlsplit(entry.get("backend_url") or env["CUSTOM_BACKEND_URL"])
+        if url.hostname not in ("127.0.0.1", "localhost") or url.port in started:
+            continue
+        started.add(url.port)
+        if _listening(url.port):
+            continue
+        key = env.get(entry.get("backend_key_env") or "CUSTOM_BACKEND_KEY", "")
+        backends.append((str(url.port), key, entry.get("backend_model") or entry["id"]))
+    return backends
+
+
+def _listening(port: int | None) -> bool:
+    if port is None:
+        return True  # no explicit port: not something a dev backend could stand in for
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -40,12 +40,19 @@ class OpenAIChatClient:
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[str]:
         """Yield text deltas as the backend produces them."""
-        body = {
+        body: dict[str, Any] = {
             "model": request.model,
             "messages": [{"role": m.role, "content": m.content} for m in request.messages],
             "stream": True,
             "user": request.user_id,
         }
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            body["max_tokens"] = request.max_tokens
+        if request.metadata:
+            # OpenAI's string-to-string `metadata` field, sent only when there is some.
+            body["metadata"] = request.metadata
         headers = {"Accept": "text/event-stream", **await self._auth.headers(request.user_id)}
         started = time.perf_counter()
         status: int | str = "no response"

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import httpx
 from fastapi import Request
 
-from .backend_auth import ApiKeyAuth
 from .chat_server import ProxyChatServer
+from .model_source import load_models
 from .models import ModelCatalogue
-from .openai_client import OpenAIChatClient
+from .routing import CLIENTS, BackendRouter
 from .session_tokens import SessionTokens
 from .settings import Settings
 from .sqlite_store import SQLiteStore
@@ -25,7 +25,7 @@ class Services:
     tokens: SessionTokens
     users: AnonymousUsers
     store: SQLiteStore
-    backend: OpenAIChatClient
+    backends: BackendRouter
     models: ModelCatalogue
     chat: ProxyChatServer
 
@@ -33,6 +33,7 @@ class Services:
 @asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
     secret = settings.session_secret.get_secret_value()
+    models = load_models(settings, protocols=CLIENTS.keys())  # a bad catalogue stops start-up
     # One pool for the process: upstream connections are reused across requests.
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(
@@ -42,18 +43,15 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     )
     store = await SQLiteStore.open(settings.sqlite_path)
     try:
-        backend = OpenAIChatClient(
-            http, settings.custom_backend_url, ApiKeyAuth(settings.custom_backend_key)
-        )
-        models = ModelCatalogue.single(settings.custom_model)
+        backends = BackendRouter(http, models, settings)
         yield Services(
             settings=settings,
             tokens=SessionTokens(secret, settings.session_ttl_seconds),
             users=AnonymousUsers(secret, secure_cookie=settings.session_cookie_secure),
             store=store,
-            backend=backend,
+            backends=backends,
             models=models,
-            chat=ProxyChatServer(store, backend, models, settings.history_max_items),
+            chat=ProxyChatServer(store, backends, models, settings.history_max_items),
         )
     finally:
         await store.close()
