@@ -26,28 +26,30 @@ from chatkit.types import (
     UserMessageItem,
 )
 
-from .conversation import ChatRequest, title_from, to_messages, user_text
+from .conversation import title_from, to_messages, user_text
 from .errors import ProxyError
-from .models import ModelCatalogue
+from .inference import build_request
+from .models import ModelCatalogue, ModelConfig
 from .request_context import RequestContext
+from .routing import ChatClient
 
 log = logging.getLogger(__name__)
 
 
-class ChatBackend(Protocol):
-    def stream(self, request: ChatRequest) -> AsyncIterator[str]: ...
+class ChatBackends(Protocol):
+    def client_for(self, model: ModelConfig) -> ChatClient: ...
 
 
 class ProxyChatServer(ChatKitServer[RequestContext]):
     def __init__(
         self,
         store: Store[RequestContext],
-        backend: ChatBackend,
+        backends: ChatBackends,
         models: ModelCatalogue,
         history_max_items: int,
     ) -> None:
         super().__init__(store)
-        self._backend = backend
+        self._backends = backends
         self._models = models
         self._history_max_items = history_max_items
 
@@ -62,18 +64,20 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
         if not thread.title:
             # The SDK saves the thread and tells the client once the stream moves on.
             thread.title = title_from(user_text(input_user_message)) or "New chat"
+        history = to_messages(await self._history(thread, context))
         try:
             model = self._models.resolve(input_user_message.inference_options.model)
+            request = build_request(
+                model,
+                history,
+                user_id=context.user_id,
+                overrides=context.overrides,
+                metadata=context.metadata,
+                thread_id=thread.id,
+            )
         except ProxyError as exc:
             raise CustomStreamError(exc.user_message, allow_retry=False) from exc
-
-        request = ChatRequest(
-            model=model.id,
-            messages=to_messages(await self._history(thread, context)),
-            user_id=context.user_id,
-            thread_id=thread.id,
-            metadata=dict(thread.metadata),
-        )
+        backend = self._backends.client_for(model)
         message = AssistantMessageItem(
             id=self.store.generate_item_id("message", thread, context),
             thread_id=thread.id,
@@ -82,7 +86,7 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
         )
         parts: list[str] = []
         try:
-            async for delta in self._backend.stream(request):
+            async for delta in backend.stream(request):
                 if not parts:
                     yield ThreadItemAddedEvent(item=message)
                     yield ThreadItemUpdatedEvent(

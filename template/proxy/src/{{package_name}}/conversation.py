@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from chatkit.types import AssistantMessageItem, ThreadItem, UserMessageItem
 
@@ -19,12 +19,14 @@ class ChatMessage:
 
 @dataclass(frozen=True, slots=True)
 class ChatRequest:
-    model: str
-    messages: list[ChatMessage]
+    model: str  # the name the backend knows
+    messages: list[ChatMessage]  # a system prompt, if any, comes first
     user_id: str
     thread_id: str | None = None
-    # The thread's own metadata, passed through to backends that accept it.
-    metadata: dict[str, Any] = field(default_factory=dict)
+    temperature: float | None = None
+    max_tokens: int | None = None
+    # Request metadata and allow-listed headers, passed to backends that accept it.
+    metadata: dict[str, str] = field(default_factory=dict)
 
     @property
     def prompt(self) -> str:

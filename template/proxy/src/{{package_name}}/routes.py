@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import replace
+from typing import Annotated, Any
 
 from chatkit.server import StreamingResult
 from fastapi import APIRouter, Depends, Request, Response
@@ -10,9 +11,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from . import chatkit_requests
-from .conversation import ChatMessage, ChatRequest
+from .conversation import ChatMessage
 from .errors import BackendError
 from .heartbeat import with_heartbeat
+from .inference import Overrides, build_request, header_metadata, merge_metadata, split_metadata
 from .request_context import RequestContext
 from .services import Services, services
 
@@ -30,6 +32,9 @@ class SessionOut(BaseModel):
 class MessageIn(BaseModel):
     text: str = Field(min_length=1, max_length=32_000)
     model: str | None = None
+    temperature: float | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, ge=1)
+    metadata: dict[str, Any] = {}
 
 
 class MessageOut(BaseModel):
@@ -59,6 +64,9 @@ async def chatkit(request: Request, svc: Svc, context: Ctx) -> Response:
     body = await request.body()
     parsed = chatkit_requests.parse(body)
     await chatkit_requests.check_access(parsed, svc.store, context)
+    overrides, metadata = split_metadata(parsed.metadata)
+    headers = header_metadata(request.headers, svc.settings.metadata_headers)
+    context = replace(context, overrides=overrides, metadata=merge_metadata(metadata, headers))
     result = await svc.chat.process(body, context)
     if isinstance(result, StreamingResult):
         events = with_heartbeat(result, svc.settings.heartbeat_interval_seconds)
@@ -67,14 +75,23 @@ async def chatkit(request: Request, svc: Svc, context: Ctx) -> Response:
 
 
 @router.post("/api/custom/message")
-async def message(payload: MessageIn, svc: Svc, context: Ctx) -> MessageOut:
+async def message(payload: MessageIn, request: Request, svc: Svc, context: Ctx) -> MessageOut:
     model = svc.models.resolve(payload.model)
-    request = ChatRequest(
-        model=model.id,
-        messages=[ChatMessage("user", payload.text)],
-        user_id=context.user_id,
+    in_metadata, metadata = split_metadata(payload.metadata)
+    headers = header_metadata(request.headers, svc.settings.metadata_headers)
+    overrides = Overrides(
+        temperature=in_metadata.temperature if payload.temperature is None else payload.temperature,
+        max_tokens=in_metadata.max_tokens if payload.max_tokens is None else payload.max_tokens,
     )
-    parts = [delta async for delta in svc.backend.stream(request)]
+    chat_request = build_request(
+        model,
+        [ChatMessage("user", payload.text)],
+        user_id=context.user_id,
+        overrides=overrides,
+        metadata=merge_metadata(metadata, headers),
+    )
+    backend = svc.backends.client_for(model)
+    parts = [delta async for delta in backend.stream(chat_request)]
     return MessageOut(text="".join(parts), model=model.id)
 
 
@@ -91,7 +108,7 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz")
 async def readyz(svc: Svc) -> JSONResponse:
     try:
-        await svc.backend.probe()
+        await svc.backends.probe()
     except BackendError as exc:
         return JSONResponse(
             {"status": "unavailable", "backend": exc.code, "message": exc.user_message},
