@@ -34,7 +34,7 @@ class BackendRouter:
         settings: Settings,
         clients_by_protocol: Mapping[str, ClientFactory],
     ) -> None:
-        """`clients_by_protocol` holds the client classes this project has; the first is the default."""
+        """`clients_by_protocol`: the client classes this project has; the first is the default."""
         default_protocol = next(iter(clients_by_protocol))
         clients: dict[tuple[str, str, str], ChatClient] = {}
         self._by_model: dict[str, ChatClient] = {}
