@@ -91,3 +91,6 @@ class ContextUpdater(ContextHook):
             return
         context["web_package_name"] = f"{context['project_slug']}-web"
         context["proxy_distribution"] = f"{context['project_slug']}-proxy"
+        fallback = context.get("fallback") or []
+        context["has_backup_backends"] = "backup_backends" in fallback
+        context["has_openai_hosted"] = "openai_hosted" in fallback

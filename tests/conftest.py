@@ -64,13 +64,29 @@ def choice_values(spec: dict[str, Any]) -> list[Any]:
     return [item["value"] if isinstance(item, dict) else item for item in items]
 
 
+def answer_values(spec: dict[str, Any]) -> list[Any]:
+    """Every answer a choice question accepts: each value, or each subset for a multiselect."""
+    values = choice_values(spec)
+    if not spec.get("multiselect"):
+        return values
+    return [
+        list(subset)
+        for size in range(len(values) + 1)
+        for subset in itertools.combinations(values, size)
+    ]
+
+
 def choice_questions() -> dict[str, list[Any]]:
     return {name: choice_values(spec) for name, spec in questions().items() if "choices" in spec}
 
 
+def answer_questions() -> dict[str, list[Any]]:
+    return {name: answer_values(spec) for name, spec in questions().items() if "choices" in spec}
+
+
 def choice_combinations() -> list[dict[str, Any]]:
-    """Answers for every combination of choice values (or one question at a time if too many)."""
-    choices = choice_questions()
+    """Answers for every combination of choice answers (or one question at a time if too many)."""
+    choices = answer_questions()
     names = list(choices)
     product = list(itertools.product(*choices.values()))
     if len(product) <= MAX_COMBINATIONS:
@@ -83,7 +99,12 @@ def choice_combinations() -> list[dict[str, Any]]:
 
 
 def combination_id(answers: dict[str, Any]) -> str:
-    return "-".join(f"{key}={value}" for key, value in answers.items()) or "defaults"
+    def spelled(value: Any) -> str:
+        if isinstance(value, list):
+            return "+".join(value) or "none"
+        return str(value)
+
+    return "-".join(f"{key}={spelled(value)}" for key, value in answers.items()) or "defaults"
 
 
 def assert_known_questions(answers: dict[str, Any]) -> None:

@@ -61,7 +61,7 @@ class RawBackend:
             except OSError:
                 return
             with conn:
-                self.requests.append(_read_request(conn))
+                self.requests.append(read_request(conn))
                 for chunk in self.chunks:
                     conn.sendall(chunk)
                     time.sleep(self.pause)
@@ -70,7 +70,7 @@ class RawBackend:
         self._listener.close()
 
 
-def _read_request(conn: socket.socket) -> bytes:
+def read_request(conn: socket.socket) -> bytes:
     data = b""
     while b"\r\n\r\n" not in data:
         data += conn.recv(65536)

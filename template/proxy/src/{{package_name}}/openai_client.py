@@ -6,6 +6,8 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import httpx
@@ -20,6 +22,7 @@ from .errors import (
     BackendRejected,
     BackendTimeout,
     BackendUnavailable,
+    ContextTooLong,
 )
 
 log = logging.getLogger(__name__)
@@ -130,14 +133,36 @@ async def _error_for(response: httpx.Response) -> BackendError:
     status = response.status_code
     if status in (401, 403):
         return BackendAuthFailed(detail)
-    if status == 429:
-        return BackendRateLimited(detail)
     if status == 404:
         return BackendRejected(
             detail, user_message="The selected model is not available on the assistant's backend."
         )
-    if status in (400, 413, 422):
+    if status == 413 or (status == 400 and "context_length" in body):
+        return ContextTooLong(detail)
+    if status in (400, 422):
         return BackendRejected(detail)
-    if status >= 500:
-        return BackendUnavailable(detail)
-    return BackendError(detail)
+    if status == 429:
+        error: BackendError = BackendRateLimited(detail)
+    elif status >= 500:
+        error = BackendUnavailable(detail)
+    else:
+        return BackendError(detail)
+    error.retry_after = _retry_after(response.headers.get("retry-after"))
+    return error
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
