@@ -51,6 +51,18 @@ def test_429_waits_as_long_as_retry_after_says(fast_proxy, backends) -> None:
     assert backend.wait_until_all_closed() == 0
 
 
+def test_persistent_429_says_the_assistant_is_busy(fast_proxy, backends) -> None:
+    backend = backends(reply(429))
+    seen, saved = ask(fast_proxy(custom_backend_url=backend.url))
+
+    assert seen.error is not None
+    assert seen.error["allow_retry"] is True
+    assert "too many requests" in seen.error["message"]
+    assert saved == [("user_message", QUESTION)]
+    assert len(backend.calls) == 3
+    assert backend.wait_until_all_closed() == 0
+
+
 def test_retry_after_is_capped_by_the_maximum_wait(fast_proxy, backends) -> None:
     backend = backends(reply(503, headers={"Retry-After": "3600"}), answer("soon"))
     seen, _ = ask(fast_proxy(custom_backend_url=backend.url, retry_max_wait_seconds=0.2))
