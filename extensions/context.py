@@ -139,3 +139,6 @@ class ContextUpdater(ContextHook):
             context["backend_client_module"], context["backend_client_class"] = module, cls
         if pair[0] in _BACKEND_URL_PATHS:
             context["backend_url_path"] = _BACKEND_URL_PATHS[pair[0]]
+        fallback = context.get("fallback") or []
+        context["has_backup_backends"] = "backup_backends" in fallback
+        context["has_openai_hosted"] = "openai_hosted" in fallback

@@ -64,6 +64,18 @@ def choice_values(spec: dict[str, Any]) -> list[Any]:
     return [item["value"] if isinstance(item, dict) else item for item in items]
 
 
+def answer_values(spec: dict[str, Any]) -> list[Any]:
+    """Every answer a choice question accepts: each value, or each subset for a multiselect."""
+    values = choice_values(spec)
+    if not spec.get("multiselect"):
+        return values
+    return [
+        list(subset)
+        for size in range(len(values) + 1)
+        for subset in itertools.combinations(values, size)
+    ]
+
+
 def choice_questions() -> dict[str, list[Any]]:
     return {name: choice_values(spec) for name, spec in questions().items() if "choices" in spec}
 
@@ -79,9 +91,13 @@ def is_valid(answers: dict[str, Any]) -> bool:
     return not any(all(full[k] == v for k, v in bad.items()) for bad in INVALID_COMBINATIONS)
 
 
+def answer_questions() -> dict[str, list[Any]]:
+    return {name: answer_values(spec) for name, spec in questions().items() if "choices" in spec}
+
+
 def choice_combinations() -> list[dict[str, Any]]:
-    """Answers for every valid combination of choice values (or one question at a time)."""
-    choices = choice_questions()
+    """Answers for every valid combination of choice answers (or one question at a time)."""
+    choices = answer_questions()
     names = list(choices)
     product = [
         dict(zip(names, values, strict=True)) for values in itertools.product(*choices.values())
@@ -109,7 +125,12 @@ def _made_valid(answers: dict[str, Any], choices: dict[str, list[Any]]) -> dict[
 
 
 def combination_id(answers: dict[str, Any]) -> str:
-    return "-".join(f"{key}={value}" for key, value in answers.items()) or "defaults"
+    def spelled(value: Any) -> str:
+        if isinstance(value, list):
+            return "+".join(value) or "none"
+        return str(value)
+
+    return "-".join(f"{key}={spelled(value)}" for key, value in answers.items()) or "defaults"
 
 
 def assert_known_questions(answers: dict[str, Any]) -> None:

@@ -7,6 +7,8 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Protocol
 
 import httpx
@@ -18,6 +20,7 @@ from .errors import (
     BackendRejected,
     BackendTimeout,
     BackendUnavailable,
+    ContextTooLong,
 )
 
 log = logging.getLogger(__name__)
@@ -71,7 +74,10 @@ async def error_for(response: httpx.Response, *, not_found: str | None = None) -
     """The error for a non-success answer; `not_found` is the user message for a 404."""
     body = (await response.aread())[:MAX_ERROR_BODY].decode("utf-8", "replace")
     detail = f"backend answered {response.status_code}: {body}"
-    return error_for_status(response.status_code, detail, not_found=not_found)
+    error = error_for_status(response.status_code, detail, not_found=not_found)
+    if isinstance(error, BackendRateLimited | BackendUnavailable):
+        error.retry_after = retry_after(response.headers.get("retry-after"))
+    return error
 
 
 def error_for_status(status: int, detail: str, *, not_found: str | None = None) -> BackendError:
@@ -81,8 +87,27 @@ def error_for_status(status: int, detail: str, *, not_found: str | None = None) 
         return BackendRateLimited(detail)
     if status == 404:
         return BackendRejected(detail, user_message=not_found)
-    if status in (400, 413, 422):
+    if status == 413 or (status == 400 and "context_length" in detail):
+        return ContextTooLong(detail)
+    if status in (400, 422):
         return BackendRejected(detail)
     if status >= 500:
         return BackendUnavailable(detail)
     return BackendError(detail)
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

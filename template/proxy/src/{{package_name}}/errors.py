@@ -53,6 +53,8 @@ class BackendError(ProxyError):
     status_code = 502
     code = "backend_error"
     user_message = "The assistant could not answer right now. Please try again."
+    # Seconds the backend asked us to wait (its `Retry-After`), when it said.
+    retry_after: float | None = None
 
 
 class BackendUnavailable(BackendError):
@@ -67,6 +69,12 @@ class BackendTimeout(BackendError):
     user_message = "The assistant took too long to answer. Please try again."
 
 
+class CircuitOpen(BackendUnavailable):
+    """The endpoint failed repeatedly and is skipped until its cooldown ends."""
+
+    code = "backend_cooling_down"
+
+
 class BackendRateLimited(BackendError):
     status_code = 429
     code = "backend_rate_limited"
@@ -79,6 +87,14 @@ class BackendRejected(BackendError):
     code = "backend_rejected"
     user_message = "The assistant could not process this message."
     allow_retry = False
+
+
+class ContextTooLong(BackendRejected):
+    code = "context_too_long"
+    user_message = (
+        "This conversation is too long for the assistant. "
+        "Start a new chat or send a shorter message."
+    )
 
 
 class BackendAuthFailed(BackendRejected):

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from typing import Protocol
 
 import anyio
-import httpx
 from pydantic import SecretStr
 
-from .backend_auth import ApiKeyAuth
 from .conversation import ChatRequest
 from .errors import BackendError
 from .models import ModelCatalogue, ModelConfig
@@ -23,35 +21,24 @@ class ChatClient(Protocol):
     async def probe(self) -> None: ...
 
 
-ClientFactory = Callable[[httpx.AsyncClient, Settings, ApiKeyAuth], ChatClient]
+BackendFactory = Callable[[str, SecretStr], ChatClient]
 
 
 class BackendRouter:
     def __init__(
-        self,
-        http: httpx.AsyncClient,
-        catalogue: ModelCatalogue,
-        settings: Settings,
-        clients_by_protocol: Mapping[str, ClientFactory],
+        self, catalogue: ModelCatalogue, settings: Settings, make_backend: BackendFactory
     ) -> None:
-        """`clients_by_protocol`: the client classes this project has; the first is the default."""
-        default_protocol = next(iter(clients_by_protocol))
-        clients: dict[tuple[str, str, str], ChatClient] = {}
+        """One backend per distinct (URL, key), built by `make_backend(url, key)`."""
+        backends: dict[tuple[str, str], ChatClient] = {}
         self._by_model: dict[str, ChatClient] = {}
         for model in catalogue:
             url = model.backend_url or settings.custom_backend_url
-            protocol = model.protocol or default_protocol
             key_env = model.backend_key_env or ""
-            backend = (url, protocol, key_env)
-            if backend not in clients:
+            if (url, key_env) not in backends:
                 key = SecretStr(os.environ[key_env]) if key_env else settings.custom_backend_key
-                # Each backend gets the settings with its own URL; everything else is shared.
-                backend_settings = settings.model_copy(update={"custom_backend_url": url})
-                clients[backend] = clients_by_protocol[protocol](
-                    http, backend_settings, ApiKeyAuth(key)
-                )
-            self._by_model[model.id] = clients[backend]
-        self._clients = list(clients.values())
+                backends[url, key_env] = make_backend(url, key)
+            self._by_model[model.id] = backends[url, key_env]
+        self._clients = list(backends.values())
 
     def client_for(self, model: ModelConfig) -> ChatClient:
         return self._by_model[model.id]
