@@ -1,10 +1,13 @@
 """A small OpenAI-compatible chat backend, so a new project chats before a real model exists.
 
-    uv run python dev_backend.py --port 8001 [--delay 0.05] [--api-key KEY]
+    uv run python dev_backend.py --port 8001 [--delay 0.05]
 
 It streams a canned reply token by token, `--delay` seconds apart, from
 `POST /v1/chat/completions` (with `stream: true` or without) and lists one model at
-`GET /v1/models`. Tests run it in-process and read `requests` to see what the proxy sent.
+`GET /v1/models`. It checks the proxy's credentials the way `dev_backend_auth.py` says, reading
+the same settings as the proxy from the environment, so a misconfigured credential fails in
+development with a message naming the setting. Tests run it in-process and read `requests`
+to see what the proxy sent.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import time
 import uuid
@@ -24,18 +28,24 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from dev_backend_auth import DevBackendAuth
+
 
 class DevBackend:
-    def __init__(self, *, delay: float = 0.05, api_key: str = "", model: str = "dev-model") -> None:
+    def __init__(
+        self, auth: DevBackendAuth, *, delay: float = 0.05, model: str = "dev-model"
+    ) -> None:
+        self.auth = auth
         self.delay = delay
-        self.api_key = api_key
         self.model = model
         self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
         self.open_streams = 0
         self.app = Starlette(
             routes=[
                 Route("/v1/chat/completions", self._chat, methods=["POST"]),
                 Route("/v1/models", self._models, methods=["GET"]),
+                *auth.routes(),
             ]
         )
 
@@ -49,13 +59,9 @@ class DevBackend:
         )
 
     def _refuse(self, request: Request) -> Response | None:
-        if not self.api_key or request.headers.get("authorization") == f"Bearer {self.api_key}":
-            return None
-        return _error(
-            401,
-            "Invalid API key: the dev backend expects the key it was started with. "
-            "Check CUSTOM_BACKEND_KEY.",
-        )
+        self.headers.append(dict(request.headers))
+        reason = self.auth.refusal(request)
+        return None if reason is None else _error(401, reason)
 
     async def _models(self, request: Request) -> Response:
         refused = self._refuse(request)
@@ -135,10 +141,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--delay", type=float, default=0.05, help="seconds between tokens")
-    parser.add_argument("--api-key", default="", help="require this Bearer key (default: any)")
     parser.add_argument("--model", default="dev-model")
     args = parser.parse_args()
-    backend = DevBackend(delay=args.delay, api_key=args.api_key, model=args.model)
+    backend = DevBackend(DevBackendAuth.from_env(os.environ), delay=args.delay, model=args.model)
     uvicorn.run(backend.app, host=args.host, port=args.port, log_level="warning")
 
 

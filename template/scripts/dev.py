@@ -3,7 +3,9 @@
     uv run --project proxy python scripts/dev.py --app <package>.app:app
 
 Reads `.env`, starts each process with its output prefixed, and stops all of them when
-one exits or on Ctrl-C. The dev backend is started only when CUSTOM_BACKEND_URL is unset.
+one exits or on Ctrl-C. The dev backend is started only when CUSTOM_BACKEND_URL is unset; it
+checks the proxy's credentials with the same settings. The proxy runs with DEV_MODE=true
+unless `.env` says otherwise.
 """
 
 from __future__ import annotations
@@ -45,8 +47,6 @@ def main() -> int:
                     "dev_backend.py",
                     "--port",
                     backend_port,
-                    "--api-key",
-                    env.get("CUSTOM_BACKEND_KEY", ""),
                     "--model",
                     env.get("CUSTOM_MODEL", "dev-model"),
                 ],
@@ -54,6 +54,8 @@ def main() -> int:
             )
         )
     env.setdefault("PROXY_URL", f"http://127.0.0.1:{proxy_port}")
+    # Development: the proxy accepts a missing SESSION_SECRET and plain-HTTP URLs.
+    env.setdefault("DEV_MODE", "true")
     commands.append(
         (
             "proxy",

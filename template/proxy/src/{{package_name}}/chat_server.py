@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Protocol
@@ -29,9 +28,10 @@ from chatkit.types import (
 from .conversation import ChatRequest, title_from, to_messages, user_text
 from .errors import ProxyError
 from .models import ModelCatalogue
+from .redaction import logger
 from .request_context import RequestContext
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 
 class ChatBackend(Protocol):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
@@ -21,8 +20,9 @@ from .errors import (
     BackendTimeout,
     BackendUnavailable,
 )
+from .redaction import logger
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 _MAX_ERROR_BODY = 2048
 
@@ -30,13 +30,25 @@ _MAX_ERROR_BODY = 2048
 class BackendAuth(Protocol):
     async def headers(self, user_id: str) -> dict[str, str]: ...
 
+    async def invalidate(self, rejected: dict[str, str]) -> bool:
+        """The backend refused these credentials; True if fresh ones are worth one retry."""
+        ...
+
 
 class OpenAIChatClient:
-    def __init__(self, http: httpx.AsyncClient, base_url: str, auth: BackendAuth) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        auth: BackendAuth,
+        *,
+        max_reply_bytes: int = 4 * 1024 * 1024,
+    ) -> None:
         self._http = http
         self._url = f"{base_url}/chat/completions"
         self._models_url = f"{base_url}/models"
         self._auth = auth
+        self._max_reply_bytes = max_reply_bytes
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[str]:
         """Yield text deltas as the backend produces them."""
@@ -46,16 +58,25 @@ class OpenAIChatClient:
             "stream": True,
             "user": request.user_id,
         }
-        headers = {"Accept": "text/event-stream", **await self._auth.headers(request.user_id)}
         started = time.perf_counter()
         status: int | str = "no response"
+        retries = 0
         try:
-            async with self._http.stream("POST", self._url, json=body, headers=headers) as response:
-                status = response.status_code
-                if response.status_code != 200:
-                    raise await _error_for(response)
-                async for delta in _deltas(response):
-                    yield delta
+            for attempt in range(2):
+                credentials = await self._auth.headers(request.user_id)
+                headers = {"Accept": "text/event-stream", **credentials}
+                async with self._http.stream(
+                    "POST", self._url, json=body, headers=headers
+                ) as response:
+                    status = response.status_code
+                    if status == 401 and attempt == 0 and await self._auth.invalidate(credentials):
+                        retries += 1
+                        continue  # fresh credentials get one more try
+                    if status != 200:
+                        raise await _error_for(response)
+                    async for delta in _deltas(response, self._max_reply_bytes):
+                        yield delta
+                    return
         except httpx.TimeoutException as exc:
             status = "timeout"
             raise BackendTimeout(f"{type(exc).__name__} from {self._url}") from exc
@@ -64,32 +85,39 @@ class OpenAIChatClient:
             raise BackendUnavailable(f"{type(exc).__name__} from {self._url}: {exc}") from exc
         finally:
             log.info(
-                "backend request POST %s model=%s status=%s latency_ms=%.1f",
+                "backend request POST %s model=%s status=%s latency_ms=%.1f retries=%d",
                 self._url,
                 request.model,
                 status,
                 (time.perf_counter() - started) * 1000,
+                retries,
             )
 
     async def probe(self) -> None:
         """Raise a BackendError unless the backend answers its model list."""
-        try:
-            response = await self._http.get(
-                self._models_url, headers=await self._auth.headers("readiness-probe"), timeout=3.0
-            )
-        except httpx.TimeoutException as exc:
-            raise BackendTimeout(f"readiness probe timed out: {self._models_url}") from exc
-        except httpx.TransportError as exc:
-            raise BackendUnavailable(f"readiness probe failed: {exc}") from exc
-        if response.status_code != 200:
-            raise await _error_for(response)
+        for attempt in range(2):
+            credentials = await self._auth.headers("readiness-probe")
+            try:
+                response = await self._http.get(self._models_url, headers=credentials, timeout=3.0)
+            except httpx.TimeoutException as exc:
+                raise BackendTimeout(f"readiness probe timed out: {self._models_url}") from exc
+            except httpx.TransportError as exc:
+                raise BackendUnavailable(f"readiness probe failed: {exc}") from exc
+            retry = response.status_code == 401 and attempt == 0
+            if retry and await self._auth.invalidate(credentials):
+                continue
+            if response.status_code != 200:
+                raise await _error_for(response)
+            return
 
 
-async def _deltas(response: httpx.Response) -> AsyncIterator[str]:
+async def _deltas(response: httpx.Response, max_bytes: int) -> AsyncIterator[str]:
     content_type = response.headers.get("content-type", "")
     if "text/event-stream" not in content_type:
         raise BackendProtocolError(f"expected text/event-stream, got {content_type!r}")
     async for event in EventSource(response).aiter_sse():
+        if response.num_bytes_downloaded > max_bytes:
+            raise BackendProtocolError(f"reply is larger than {max_bytes} bytes")
         if event.event == "error":
             raise BackendError(f"backend sent an error event: {event.data[:_MAX_ERROR_BODY]}")
         if event.data == "[DONE]":
