@@ -62,9 +62,12 @@ class RawBackend:
                 return
             with conn:
                 self.requests.append(_read_request(conn))
-                for chunk in self.chunks:
-                    conn.sendall(chunk)
-                    time.sleep(self.pause)
+                try:
+                    for chunk in self.chunks:
+                        conn.sendall(chunk)
+                        time.sleep(self.pause)
+                except (BrokenPipeError, ConnectionResetError):
+                    continue  # the proxy hung up early, as it does on an oversized reply
 
     def close(self) -> None:
         self._listener.close()

@@ -23,17 +23,34 @@ class BodySizeLimit:
             await _refuse(send, self._max_bytes)
             return
         received = 0
+        exceeded = responded = False
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             received += len(message.get("body", b""))
             if received > self._max_bytes:
-                # Raised inside the route's body read, so the app answers it like any error.
+                exceeded = True
                 raise PayloadTooLarge(user_message=_message(self._max_bytes))
             return message
 
-        await self._app(scope, counted, send)
+        async def guarded(message: Message) -> None:
+            nonlocal responded
+            if exceeded:
+                # Whatever the app made of the aborted read (FastAPI answers 400), the
+                # client gets the 413 it deserves.
+                if message["type"] == "http.response.start" and not responded:
+                    await _refuse(send, self._max_bytes)
+                responded = True
+                return
+            responded = True
+            await send(message)
+
+        try:
+            await self._app(scope, counted, guarded)
+        except PayloadTooLarge:
+            if not responded:
+                await _refuse(send, self._max_bytes)
 
 
 def _message(max_bytes: int) -> str:
