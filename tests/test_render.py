@@ -165,6 +165,22 @@ def test_env_example_documents(default_project, variable):
     assert variable in (default_project / ".env.example").read_text(encoding="utf-8")
 
 
+SETTINGS_FIELD = re.compile(r"^    ([a-z][a-z0-9_]*): ", re.MULTILINE)
+
+
+@pytest.mark.parametrize("answers", COMBINATIONS)
+def test_env_example_documents_every_setting(copie, answers):
+    project = render_ok(copie, **answers)
+    package = yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
+    settings = (project / "proxy" / "src" / package / "settings.py").read_text(encoding="utf-8")
+    fields = SETTINGS_FIELD.findall(settings.split("class Settings", 1)[1])
+    documented = (project / ".env.example").read_text(encoding="utf-8")
+
+    assert len(fields) > 10
+    missing = [name.upper() for name in fields if f"{name.upper()}=" not in documented]
+    assert not missing, f"settings missing from .env.example: {missing}"
+
+
 def test_project_name_reaches_the_readme(copie):
     project = render_ok(copie, project_name="Acme Helpdesk")
 

@@ -65,12 +65,14 @@ class ChatKitUser:
     def __init__(self, base_url: str) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=30)
         self.token = ""
+        # What the browser shows to get a session: the app's sign-in, when there is one.
+        self.session_headers: dict[str, str] = {}
 
     def close(self) -> None:
         self.http.close()
 
     def new_session(self) -> dict[str, Any]:
-        response = self.http.post("/api/custom/session")
+        response = self.http.post("/api/custom/session", headers=self.session_headers)
         response.raise_for_status()
         session = response.json()
         self.token = session["client_secret"]

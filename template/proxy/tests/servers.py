@@ -68,9 +68,12 @@ class RawBackend:
                     conn.sendall(NOT_FOUND)
                     continue
                 self.requests.append(request)
-                for chunk in self.chunks:
-                    conn.sendall(chunk)
-                    time.sleep(self.pause)
+                try:
+                    for chunk in self.chunks:
+                        conn.sendall(chunk)
+                        time.sleep(self.pause)
+                except (BrokenPipeError, ConnectionResetError):
+                    continue  # the proxy hung up early, as it does on an oversized reply
 
     def close(self) -> None:
         self._listener.close()

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from starlette.requests import Request
+
 from dev_backend import DevBackend
+
+
+class RefuseEveryone:
+    """A backend policy that refuses all credentials, as after a key rotation."""
+
+    def refusal(self, request: Request) -> str | None:
+        return "These credentials were revoked."
 
 
 def test_backend_down_is_a_readable_retryable_error_and_the_message_is_kept(make_proxy) -> None:
@@ -28,13 +37,13 @@ def test_the_conversation_goes_on_after_a_backend_failure(
     user.new_session()
     first = user.create_thread("first")
 
-    backend.api_key = "rotated"  # the backend now refuses the proxy's key
+    accepted, backend.auth = backend.auth, RefuseEveryone()  # type: ignore[assignment]
     refused = user.add_message(first.thread_id, "second")
     assert refused.error is not None
     assert refused.error["allow_retry"] is False
     assert "misconfigured" in refused.error["message"]
 
-    backend.api_key = ""
+    backend.auth = accepted
     third = user.add_message(first.thread_id, "third")
     assert third.error is None
     kinds = [(i["type"], i["content"][0]["text"]) for i in user.items(first.thread_id)]

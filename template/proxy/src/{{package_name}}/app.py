@@ -12,16 +12,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from .errors import BadRequest, ProxyError
+from .body_limit import BodySizeLimit
+from .errors import BadRequest, ProxyError, RateLimited
+from .redaction import logger
 from .routes import router
 from .services import open_services
 from .settings import Settings
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     config = settings or Settings()  # type: ignore[call-arg]  # fields come from the environment
+    _configure_logging(config.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -37,13 +40,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type", "Accept-Language", "X-Request-ID"],
     )
+    app.add_middleware(BodySizeLimit, max_bytes=config.max_request_bytes)
     app.include_router(router)
 
     @app.exception_handler(ProxyError)
     async def proxy_error(request: Request, exc: ProxyError) -> JSONResponse:
         if exc.status_code >= 500:
             log.warning("%s %s failed: %s", request.method, request.url.path, exc)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        headers = {}
+        if exc.status_code == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after)
         return JSONResponse(exc.to_json(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -59,6 +67,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(ProxyError().to_json(), status_code=500)
 
     return app
+
+
+def _configure_logging(level: str) -> None:
+    """Show this package's logs (uvicorn configures only its own), with secrets redacted."""
+    package = logging.getLogger(__package__)
+    package.setLevel(level)
+    if not package.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        package.addHandler(handler)
+    # The HTTP clients log every request's URL.
+    logger("httpx")
+    logger("httpx2")
 
 
 @cache

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,8 +21,9 @@ from .errors import (
     BackendUnavailable,
     ContextTooLong,
 )
+from .redaction import logger
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 MAX_ERROR_BODY = 2048
 

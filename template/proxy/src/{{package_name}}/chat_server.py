@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Protocol
@@ -30,10 +29,11 @@ from .conversation import title_from, to_messages, user_text
 from .errors import ProxyError
 from .inference import build_request
 from .models import ModelCatalogue, ModelConfig
+from .redaction import logger
 from .request_context import RequestContext
 from .routing import ChatClient
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 
 class ChatBackends(Protocol):

@@ -19,13 +19,13 @@ exceed it.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Sequence
 
 from .conversation import ChatMessage
+from .redaction import logger
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 SAFETY_MARGIN = 1.25
 MESSAGE_OVERHEAD = 8

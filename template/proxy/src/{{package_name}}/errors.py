@@ -34,6 +34,42 @@ class Unauthorized(ProxyError):
     allow_retry = False
 
 
+class Forbidden(ProxyError):
+    status_code = 403
+    code = "forbidden"
+    user_message = "You are signed in but not allowed to use the chat."
+    allow_retry = False
+
+
+class PayloadTooLarge(ProxyError):
+    status_code = 413
+    code = "payload_too_large"
+    user_message = "The request is too large."
+    allow_retry = False
+
+
+class RateLimited(ProxyError):
+    status_code = 429
+    code = "rate_limited"
+    allow_retry = True
+
+    def __init__(self, retry_after: int, limit: str) -> None:
+        super().__init__(
+            f"rate limit {limit} reached",
+            user_message=(
+                f"You are sending messages faster than allowed ({limit}). "
+                f"Please try again in {retry_after} s."
+            ),
+        )
+        self.retry_after = retry_after
+
+
+class IdentityProviderUnavailable(ProxyError):
+    status_code = 503
+    code = "identity_provider_unavailable"
+    user_message = "Sign-in cannot be checked right now. Please try again in a moment."
+
+
 class NotFound(ProxyError):
     status_code = 404
     code = "not_found"

@@ -14,7 +14,6 @@ so every backend gets the same limits:
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from tenacity import (
 
 from .conversation import ChatRequest
 from .errors import (
+    BackendAuthFailed,
     BackendRateLimited,
     BackendRejected,
     BackendTimeout,
@@ -39,8 +39,9 @@ from .errors import (
     CircuitOpen,
 )
 from .settings import Settings
+from .redaction import logger
 
-log = logging.getLogger(__name__)
+log = logger(__name__)
 
 
 class ChatClient(Protocol):
@@ -88,19 +89,46 @@ class Policy:
 _RETRYABLE = (BackendUnavailable, BackendTimeout, BackendRateLimited)
 
 
+class RenewableAuth(Protocol):
+    async def headers(self, user_id: str) -> dict[str, str]: ...
+
+    async def invalidate(self, rejected: dict[str, str]) -> bool:
+        """True when fresh credentials are worth one more try."""
+        ...
+
+
 class Endpoint:
     """One backend URL: its client, its breaker, and the retry and timeout policy."""
 
     def __init__(
-        self, name: str, client: ChatClient, policy: Policy, breakers: AsyncCircuitBreakerFactory
+        self,
+        name: str,
+        client: ChatClient,
+        policy: Policy,
+        breakers: AsyncCircuitBreakerFactory,
+        auth: RenewableAuth,
     ) -> None:
         self.name = name
+        self._auth = auth
         self._client = client
         self._policy = policy
         self._breakers = breakers
         self._backoff = wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[str]:
+        try:
+            async for delta in self._attempts(request):
+                yield delta
+        except BackendAuthFailed:
+            # Refused before any text: renewable credentials (OAuth tokens) get one more try.
+            refused = await self._auth.headers(request.user_id)
+            if not await self._auth.invalidate(refused):
+                raise
+            log.info("backend %s refused our credentials; retrying once with fresh ones", self.name)
+            async for delta in self._attempts(request):
+                yield delta
+
+    async def _attempts(self, request: ChatRequest) -> AsyncIterator[str]:
         relayed = False
 
         def worth_retrying(error: BaseException) -> bool:

@@ -53,9 +53,9 @@ Ctx = Annotated[RequestContext, Depends(authenticated)]
 
 @router.post("/api/custom/session")
 async def create_session(request: Request, response: Response, svc: Svc) -> SessionOut:
-    identity = svc.users.identify(request)
-    svc.users.remember(response, identity)
-    token = svc.tokens.issue(identity.user_id)
+    identity = await svc.users.identify(request, response)
+    # A session never outlives the sign-in it was created from.
+    token = svc.tokens.issue(identity.user_id, not_after=identity.expires_at)
     return SessionOut(client_secret=token.value, expires_at=token.expires_at)
 
 

@@ -21,21 +21,24 @@ class ChatClient(Protocol):
     async def probe(self) -> None: ...
 
 
-BackendFactory = Callable[[str, SecretStr], ChatClient]
+BackendFactory = Callable[[str, SecretStr | None], ChatClient]
 
 
 class BackendRouter:
     def __init__(
         self, catalogue: ModelCatalogue, settings: Settings, make_backend: BackendFactory
     ) -> None:
-        """One backend per distinct (URL, key), built by `make_backend(url, key)`."""
+        """One backend per distinct (URL, key), built by `make_backend(url, key)`.
+
+        `key` is the model's own API key (backend_key_env), or None for the project's credentials.
+        """
         backends: dict[tuple[str, str], ChatClient] = {}
         self._by_model: dict[str, ChatClient] = {}
         for model in catalogue:
             url = model.backend_url or settings.custom_backend_url
             key_env = model.backend_key_env or ""
             if (url, key_env) not in backends:
-                key = SecretStr(os.environ[key_env]) if key_env else settings.custom_backend_key
+                key = SecretStr(os.environ[key_env]) if key_env else None
                 backends[url, key_env] = make_backend(url, key)
             self._by_model[model.id] = backends[url, key_env]
         self._clients = list(backends.values())

@@ -25,9 +25,10 @@ class SessionTokens:
         self._secret = secret
         self._ttl = ttl_seconds
 
-    def issue(self, user_id: str) -> SessionToken:
+    def issue(self, user_id: str, not_after: int | None = None) -> SessionToken:
+        """A token for `user_id`, expiring after the TTL or at `not_after`, whichever is first."""
         now = int(time.time())
-        expires_at = now + self._ttl
+        expires_at = now + self._ttl if not_after is None else min(now + self._ttl, not_after)
         claims = {"sub": user_id, "iat": now, "exp": expires_at, "aud": _AUDIENCE}
         return SessionToken(
             jwt.encode(claims, self._secret, algorithm=_ALGORITHM), user_id, expires_at
