@@ -38,8 +38,8 @@ from .errors import (
     BackendUnavailable,
     CircuitOpen,
 )
-from .settings import Settings
 from .redaction import logger
+from .settings import Settings
 
 log = logger(__name__)
 
