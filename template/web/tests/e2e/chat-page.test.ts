@@ -101,10 +101,12 @@ describe("the chat page, with ChatKit's script stood in", () => {
   });
 
   it("hands the openai-chatkit element its options from lib/config.ts", async () => {
-    const models = await (await fetch(`${stack.webUrl}/api/custom/models`)).json();
-    expect(models.data).toHaveLength(1); // so no model picker
+    const models: { data: { id: string; default: boolean }[] } = await (
+      await fetch(`${stack.webUrl}/api/custom/models`)
+    ).json();
+    const { composer, ...rest } = (await options(page)) as { composer: Record<string, unknown> };
 
-    expect(await options(page)).toEqual({
+    expect(rest).toEqual({
       api: { url: "/api/chatkit", domainKey: DOMAIN_KEY },
       frameTitle: config.title,
       initialThread: null,
@@ -113,8 +115,16 @@ describe("the chat page, with ChatKit's script stood in", () => {
       history: { enabled: true, showRename: true, showDelete: true },
       startScreen: { greeting: config.greeting, prompts: config.prompts },
       threadItemActions: { retry: true },
-      composer: { placeholder: config.composerPlaceholder },
     });
+    expect(composer.placeholder).toBe(config.composerPlaceholder);
+    // The picker appears only when the proxy offers more than one model.
+    const picker = composer.models as { id: string; default?: boolean }[] | undefined;
+    if (models.data.length > 1) {
+      expect(picker?.map((model) => model.id)).toEqual(models.data.map((model) => model.id));
+      expect(picker?.find((model) => model.default)?.id).toBe(models.data.find((m) => m.default)?.id);
+    } else {
+      expect(picker).toBeUndefined();
+    }
     expect(await page.evaluate(() => typeof document.querySelector<StandIn>("openai-chatkit")!.options.api)).toBe("object");
     expect(await page.title()).toBe(config.title);
   });
