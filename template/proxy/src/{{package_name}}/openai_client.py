@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -25,6 +27,8 @@ from .errors import (
 log = logging.getLogger(__name__)
 
 _MAX_ERROR_BODY = 2048
+# How long to wait for the end of a body after [DONE] before closing the connection instead.
+_DRAIN_SECONDS = 0.05
 
 
 class BackendAuth(Protocol):
@@ -89,10 +93,17 @@ async def _deltas(response: httpx.Response) -> AsyncIterator[str]:
     content_type = response.headers.get("content-type", "")
     if "text/event-stream" not in content_type:
         raise BackendProtocolError(f"expected text/event-stream, got {content_type!r}")
-    async for event in EventSource(response).aiter_sse():
+    events = EventSource(response).aiter_sse()
+    async for event in events:
         if event.event == "error":
             raise BackendError(f"backend sent an error event: {event.data[:_MAX_ERROR_BODY]}")
         if event.data == "[DONE]":
+            # Read on to the end of the body (it follows at once from a well-behaved server)
+            # so the connection goes back to the pool instead of being closed unread.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_DRAIN_SECONDS):
+                    async for _ in events:
+                        pass
             return
         if not event.data:
             continue

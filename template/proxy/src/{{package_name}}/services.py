@@ -60,5 +60,5 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         await http.aclose()
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:  # async: no worker thread per request
     return request.app.state.services

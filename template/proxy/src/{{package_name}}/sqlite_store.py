@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from sqlite3 import Row
 from typing import Literal
 
 import aiosqlite
@@ -54,11 +56,12 @@ class SQLiteStore(Store[RequestContext]):
     async def open(cls, path: str) -> SQLiteStore:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path)
+        # Autocommit: each statement is its own transaction, so a write is one trip to
+        # aiosqlite's thread instead of two (execute, then commit).
+        db = await aiosqlite.connect(path, isolation_level=None)
         await db.execute("PRAGMA journal_mode=WAL")
         await db.execute("PRAGMA synchronous=NORMAL")
         await db.executescript(_SCHEMA)
-        await db.commit()
         return cls(db)
 
     async def close(self) -> None:
@@ -66,19 +69,21 @@ class SQLiteStore(Store[RequestContext]):
 
     async def _write(self, sql: str, params: tuple[object, ...]) -> int:
         cursor = await self._db.execute(sql, params)
-        await self._db.commit()
         return cursor.rowcount
+
+    async def _rows(self, sql: str, params: Iterable[object]) -> list[Row]:
+        # One trip to aiosqlite's thread (a cursor would take three: execute, fetch, close).
+        return list(await self._db.execute_fetchall(sql, params))
 
     # Threads
 
     async def load_thread(self, thread_id: str, context: RequestContext) -> ThreadMetadata:
-        async with self._db.execute(
+        rows = await self._rows(
             "SELECT data FROM threads WHERE id = ? AND user_id = ?", (thread_id, context.user_id)
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
+        )
+        if not rows:
             raise NotFoundError(f"thread {thread_id} not found")
-        return ThreadMetadata.model_validate_json(row[0])
+        return ThreadMetadata.model_validate_json(rows[0][0])
 
     async def save_thread(self, thread: ThreadMetadata, context: RequestContext) -> None:
         data = thread.model_dump_json(exclude={"items"})  # a full Thread may be passed
@@ -102,8 +107,7 @@ class SQLiteStore(Store[RequestContext]):
             params += [after, context.user_id]
         sql += f" ORDER BY seq {direction} LIMIT ?"
         params.append(limit + 1)
-        async with self._db.execute(sql, params) as cursor:
-            rows = list(await cursor.fetchall())
+        rows = await self._rows(sql, params)
         has_more = len(rows) > limit
         rows = rows[:limit]
         return Page(
@@ -113,12 +117,19 @@ class SQLiteStore(Store[RequestContext]):
         )
 
     async def delete_thread(self, thread_id: str, context: RequestContext) -> None:
-        await self._db.execute(
-            "DELETE FROM items WHERE thread_id = ? AND user_id = ?", (thread_id, context.user_id)
-        )
-        deleted = await self._write(
-            "DELETE FROM threads WHERE id = ? AND user_id = ?", (thread_id, context.user_id)
-        )
+        await self._db.execute("BEGIN")
+        try:
+            await self._db.execute(
+                "DELETE FROM items WHERE thread_id = ? AND user_id = ?",
+                (thread_id, context.user_id),
+            )
+            deleted = await self._write(
+                "DELETE FROM threads WHERE id = ? AND user_id = ?", (thread_id, context.user_id)
+            )
+        except BaseException:
+            await self._db.rollback()
+            raise
+        await self._db.commit()
         if deleted == 0:
             raise NotFoundError(f"thread {thread_id} not found")
 
@@ -135,8 +146,7 @@ class SQLiteStore(Store[RequestContext]):
             params += [after, thread_id]
         sql += f" ORDER BY seq {direction} LIMIT ?"
         params.append(limit + 1)
-        async with self._db.execute(sql, params) as cursor:
-            rows = list(await cursor.fetchall())
+        rows = await self._rows(sql, params)
         has_more = len(rows) > limit
         rows = rows[:limit]
         return Page(
@@ -171,14 +181,13 @@ class SQLiteStore(Store[RequestContext]):
             raise NotFoundError(f"thread {thread_id} not found")
 
     async def load_item(self, thread_id: str, item_id: str, context: RequestContext) -> ThreadItem:
-        async with self._db.execute(
+        rows = await self._rows(
             "SELECT data FROM items WHERE id = ? AND thread_id = ? AND user_id = ?",
             (item_id, thread_id, context.user_id),
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
+        )
+        if not rows:
             raise NotFoundError(f"item {item_id} not found")
-        return _ITEM.validate_json(row[0])
+        return _ITEM.validate_json(rows[0][0])
 
     async def delete_thread_item(
         self, thread_id: str, item_id: str, context: RequestContext
@@ -199,14 +208,13 @@ class SQLiteStore(Store[RequestContext]):
         )
 
     async def load_attachment(self, attachment_id: str, context: RequestContext) -> Attachment:
-        async with self._db.execute(
+        rows = await self._rows(
             "SELECT data FROM attachments WHERE id = ? AND user_id = ?",
             (attachment_id, context.user_id),
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
+        )
+        if not rows:
             raise NotFoundError(f"attachment {attachment_id} not found")
-        return _ATTACHMENT.validate_json(row[0])
+        return _ATTACHMENT.validate_json(rows[0][0])
 
     async def delete_attachment(self, attachment_id: str, context: RequestContext) -> None:
         await self._write(
