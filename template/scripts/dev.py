@@ -66,6 +66,7 @@ def main() -> int:
                 "127.0.0.1",
                 "--port",
                 proxy_port,
+                "--no-access-log",  # the proxy logs each request itself, as JSON
             ],
             ROOT,
         )

@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from .errors import BadRequest, ProxyError
+from .request_log import RequestLog, configure_logging
 from .routes import router
 from .services import open_services
 from .settings import Settings
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     config = settings or Settings()  # type: ignore[call-arg]  # fields come from the environment
+    configure_logging(config.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -36,7 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_credentials=True,
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type", "Accept-Language", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Server-Timing"],
     )
+    app.add_middleware(RequestLog)  # outermost: it times and logs everything below it
     app.include_router(router)
 
     @app.exception_handler(ProxyError)

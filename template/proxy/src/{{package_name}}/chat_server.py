@@ -18,6 +18,7 @@ from chatkit.types import (
     AssistantMessageContentPartTextDelta,
     AssistantMessageItem,
     ChatKitReq,
+    StreamOptions,
     ThreadItem,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
@@ -31,8 +32,10 @@ from chatkit.types import (
 from .coalesce import coalesced
 from .conversation import ChatRequest, title_from, to_messages, user_text
 from .errors import ProxyError
+from .metrics import TIME_TO_FIRST_TOKEN
 from .models import ModelCatalogue
 from .request_context import RequestContext
+from .request_log import PERSISTED, current_request, mark
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,11 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
             return StreamingResult(self._process_streaming(request, context))
         return NonStreamingResult(await self._process_non_streaming(request, context))
 
+    def get_stream_options(self, thread: ThreadMetadata, context: RequestContext) -> StreamOptions:
+        # The SDK asks right before respond(): the thread and the user's message are stored.
+        mark(PERSISTED)
+        return super().get_stream_options(thread, context)
+
     async def respond(
         self,
         thread: ThreadMetadata,
@@ -84,11 +92,17 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
         # Set once the first delta is out: the SDK saves a changed thread (and tells the client)
         # before it asks for the next event, which would otherwise delay the first token.
         title = None if thread.title else title_from(user_text(input_user_message)) or "New chat"
+        first_token = True
         try:
             async for event in self._reply(thread, input_user_message, context):
                 yield event
-                if title and _is_text_delta(event):
-                    thread.title, title = title, None
+                if first_token and _is_text_delta(event):
+                    first_token = False
+                    record = current_request()
+                    if record is not None:
+                        TIME_TO_FIRST_TOKEN.observe(record.elapsed())
+                    if title:
+                        thread.title, title = title, None
         finally:
             if title:
                 thread.title = title

@@ -23,6 +23,8 @@ from .errors import (
     BackendTimeout,
     BackendUnavailable,
 )
+from .metrics import BACKEND_CALLS, STREAMED_DELTAS
+from .request_log import request_id_header
 
 log = logging.getLogger(__name__)
 
@@ -50,29 +52,51 @@ class OpenAIChatClient:
             "stream": True,
             "user": request.user_id,
         }
-        headers = {"Accept": "text/event-stream", **await self._auth.headers(request.user_id)}
+        headers = {
+            "Accept": "text/event-stream",
+            **await self._auth.headers(request.user_id),
+            **request_id_header(),
+        }
         started = time.perf_counter()
         status: int | str = "no response"
+        outcome = "cancelled"  # unless the reply ends or fails below
+        deltas = 0
         try:
             async with self._http.stream("POST", self._url, json=body, headers=headers) as response:
                 status = response.status_code
                 if response.status_code != 200:
+                    outcome = f"http_{response.status_code}"
                     raise await _error_for(response)
                 async for delta in _deltas(response):
+                    deltas += 1
                     yield delta
+            outcome = "ok"
         except httpx.TimeoutException as exc:
-            status = "timeout"
+            status = outcome = "timeout"
             raise BackendTimeout(f"{type(exc).__name__} from {self._url}") from exc
         except httpx.TransportError as exc:
-            status = "unreachable"
+            status = outcome = "unreachable"
             raise BackendUnavailable(f"{type(exc).__name__} from {self._url}: {exc}") from exc
+        except BackendError as exc:
+            if outcome == "cancelled":  # an error event or an unreadable chunk mid-reply
+                outcome = exc.code
+            raise
         finally:
+            BACKEND_CALLS.labels(self._url, outcome).inc()
+            STREAMED_DELTAS.inc(deltas)
             log.info(
-                "backend request POST %s model=%s status=%s latency_ms=%.1f",
-                self._url,
-                request.model,
-                status,
-                (time.perf_counter() - started) * 1000,
+                "backend request",
+                extra={
+                    "fields": {
+                        "method": "POST",
+                        "target": self._url,
+                        "model": request.model,
+                        "status": status,
+                        "outcome": outcome,
+                        "deltas": deltas,
+                        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+                    }
+                },
             )
 
     async def probe(self) -> None:

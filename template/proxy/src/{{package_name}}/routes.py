@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from chatkit.server import StreamingResult
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from . import chatkit_requests
 from .conversation import ChatMessage, ChatRequest
 from .errors import BackendError
+from .metrics import exposition
 from .request_context import RequestContext
+from .request_log import RequestRecord, current_request, mark
+from .responses import to_response
 from .services import Services, services
 
 router = APIRouter()
 Svc = Annotated[Services, Depends(services)]
-
-SSE_HEADERS = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
 
 
 class SessionOut(BaseModel):
@@ -39,12 +39,22 @@ class MessageOut(BaseModel):
 # Dependencies are `async def` even though they never await: FastAPI runs a plain `def`
 # dependency in a worker thread, a thread hop per request for microseconds of work.
 async def authenticated(request: Request, svc: Svc) -> RequestContext:
-    return RequestContext(
+    context = RequestContext(
         user_id=svc.tokens.from_authorization(request.headers.get("authorization"))
     )
+    mark("auth")
+    return context
+
+
+async def request_record() -> RequestRecord:
+    record = current_request()
+    if record is None:
+        raise RuntimeError("the RequestLog middleware is not installed")
+    return record
 
 
 Ctx = Annotated[RequestContext, Depends(authenticated)]
+Record = Annotated[RequestRecord, Depends(request_record)]
 
 
 @router.post("/api/custom/session")
@@ -56,13 +66,11 @@ async def create_session(request: Request, response: Response, svc: Svc) -> Sess
 
 
 @router.post("/chatkit")
-async def chatkit(request: Request, svc: Svc, context: Ctx) -> Response:
+async def chatkit(request: Request, svc: Svc, context: Ctx, record: Record) -> Response:
     parsed = chatkit_requests.parse(await request.body())
     await chatkit_requests.check_access(parsed, svc.store, context)
-    result = await svc.chat.process_request(parsed, context)
-    if isinstance(result, StreamingResult):
-        return StreamingResponse(result, media_type="text/event-stream", headers=SSE_HEADERS)
-    return Response(content=result.json, media_type="application/json")
+    record.mark("validate")
+    return await to_response(await svc.chat.process_request(parsed, context), record)
 
 
 @router.post("/api/custom/message")
@@ -80,6 +88,12 @@ async def message(payload: MessageIn, svc: Svc, context: Ctx) -> MessageOut:
 @router.get("/api/custom/models")
 async def list_models(svc: Svc) -> dict[str, list[dict[str, object]]]:
     return svc.models.as_json()
+
+
+@router.get("/metrics")
+async def metrics() -> Response:
+    body, content_type = exposition()
+    return Response(content=body, media_type=content_type)
 
 
 @router.get("/healthz")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     backend_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     backend_read_timeout_seconds: float = Field(default=120.0, gt=0)
     history_max_items: int = Field(default=100, ge=1, le=1000)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("session_secret")
     @classmethod
