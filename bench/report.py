@@ -103,8 +103,8 @@ def throughput(results: dict) -> dict[str, dict[str, float]]:
     return rates
 
 
-def relay_us(results: dict) -> float:
-    costs = [r["cpu_seconds"] / r["tokens"] * 1e6 for r in results["relay"] if not r["error"]]
+def relay_us(runs: list[dict]) -> float:
+    costs = [r["cpu_seconds"] / r["tokens"] * 1e6 for r in runs if not r["error"]]
     return statistics.median(costs) if costs else float("nan")
 
 
@@ -177,9 +177,9 @@ def _throughput_table(results: dict) -> list[str]:
     return lines
 
 
-def _relay_lines(results: dict) -> list[str]:
+def _relay_lines(runs: list[dict]) -> list[str]:
     lines = []
-    for run in results["relay"]:
+    for run in runs:
         status = f", error: {run['error']}" if run["error"] else ""
         lines.append(
             f"- {run['tokens']:,} backend tokens in {run['seconds'] * 1000:,.0f} ms "
@@ -190,7 +190,7 @@ def _relay_lines(results: dict) -> list[str]:
     return lines
 
 
-def _wave_table(results: dict) -> list[str]:
+def _wave_table(waves: list[dict]) -> list[str]:
     lines = [
         (
             "| Streams | errors (direct / proxy) | added TTFT p50 / p95 / p99 (ms) "
@@ -199,7 +199,7 @@ def _wave_table(results: dict) -> list[str]:
         ),
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for wave in results["waves"]:
+    for wave in waves:
         ttft = " / ".join(_ms(wave["added_ttft"][q]) for q in (50, 95, 99))
         ttlt = " / ".join(_ms(wave["added_ttlt"][q]) for q in (50, 95, 99))
         busy = wave["proxy_cpu_seconds"] / wave["seconds"] if wave["seconds"] else 0
@@ -243,8 +243,57 @@ def _comparison(results: dict) -> list[str]:
     ]
 
 
-def _section(results: dict) -> list[str]:
-    return [
+def _before_after(results: dict, ref: str) -> list[str]:
+    old = f"proxy@{ref}"
+    latency = results["latency"]["paths"]
+    rates = throughput(results)
+    direct = rates["direct"]["whole"]
+
+    def at_most(waves: list[dict]) -> dict:
+        return max(waves, key=lambda w: w["streams"])
+
+    now, then = at_most(results["waves"]), at_most(results["baseline_waves"])
+    rows = [
+        (
+            "added TTFT p50 (ms)",
+            *(_ms(percentile(latency[p]["added_ttft"], 50)) for p in (old, "proxy")),
+        ),
+        (
+            "added TTFT p99 (ms)",
+            *(_ms(percentile(latency[p]["added_ttft"], 99)) for p in (old, "proxy")),
+        ),
+        (
+            "added TTLT p50 (ms)",
+            *(_ms(percentile(latency[p]["added_ttlt"], 50)) for p in (old, "proxy")),
+        ),
+        (
+            f"zero-delay {results['throughput']['tokens']}-token reply, tokens/s vs direct",
+            *(f"{rates[p]['whole'] / direct:.0%}" for p in (old, "proxy")),
+        ),
+        (
+            "proxy CPU per relayed token (µs)",
+            *(f"{relay_us(results[k]):.1f}" for k in ("baseline_relay", "relay")),
+        ),
+        (
+            f"{now['streams']} streams: errors",
+            *(str(w["proxy_errors"]) for w in (then, now)),
+        ),
+        (
+            f"{now['streams']} streams: added TTFT p50 (ms)",
+            *(_ms(w["added_ttft"][50]) for w in (then, now)),
+        ),
+        (
+            f"{now['streams']} streams: proxy CPU (s)",
+            *(f"{w['proxy_cpu_seconds']:.2f}" for w in (then, now)),
+        ),
+    ]
+    lines = [f"| | before (`{ref}`) | after |", "| --- | ---: | ---: |"]
+    lines += [f"| {name} | {before} | {after} |" for name, before, after in rows]
+    return lines
+
+
+def _section(results: dict, ref: str | None) -> list[str]:
+    lines = [
         "### Added latency (pairwise against direct requests in the same run)",
         "",
         *_latency_table(results),
@@ -255,16 +304,24 @@ def _section(results: dict) -> list[str]:
         "",
         "### Relay cost per text delta (one long zero-delay stream through the proxy)",
         "",
-        *_relay_lines(results),
+        *_relay_lines(results["relay"]),
+    ]
+    if ref:
+        lines += ["", f"Before (`{ref}`):", "", *_relay_lines(results["baseline_relay"])]
+    lines += [
         "",
         "### Concurrency (simultaneous streams, each 50 tokens 20 ms apart)",
         "",
-        *_wave_table(results),
+        *_wave_table(results["waves"]),
     ]
+    if ref:
+        lines += ["", f"Before (`{ref}`):", "", *_wave_table(results["baseline_waves"])]
+    return lines
 
 
 def markdown(figures: dict, command: str) -> str:
     current = figures["current"]
+    ref = figures.get("baseline_ref")
     m = figures["machine"]
     lines = [
         "# Benchmarks",
@@ -294,25 +351,30 @@ def markdown(figures: dict, command: str) -> str:
         "",
         *_comparison(current),
         "",
+        *(
+            [
+                "## Before and after the hot-path work",
+                "",
+                (
+                    f"The proxy rendered from the template at `{ref}` runs beside the current one, "
+                    "on the same backend, and is measured in the same rounds."
+                ),
+                "",
+                *_before_after(current, ref),
+                "",
+            ]
+            if ref
+            else []
+        ),
         "## Figures",
         "",
-        *_section(current),
+        *_section(current, ref),
         "",
         "### Render time",
         "",
         *_render_lines(figures["renders"]),
         "",
     ]
-    if "baseline" in figures:
-        baseline = figures["baseline"]
-        lines += [
-            f"## Before: the template at `{baseline['ref']}`, measured in the same run",
-            "",
-            *[f"- {line}" for line in targets(baseline)],
-            "",
-            *_section(baseline),
-            "",
-        ]
     lines += [
         "## How it is measured",
         "",

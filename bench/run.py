@@ -19,6 +19,7 @@ import json
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -77,11 +78,40 @@ THROUGHPUT_TOKENS = 200
 WAVE_PROMPT = measure.spec(50, first_ms=0, gap_ms=20)
 
 
-async def measure_stack(stack: Stack, plan: Plan, log) -> dict:
+def _wave_figures(wave: measure.Wave) -> dict:
+    return {
+        "streams": wave.streams,
+        "prompt": WAVE_PROMPT,
+        "direct_errors": wave.errors(wave.direct),
+        "proxy_errors": wave.errors(wave.proxied),
+        "error_samples": sorted({t.error for t in wave.proxied if t.error})[:3],
+        "added_ttft": {q: wave.added("ttft", q) for q in (50, 95, 99)},
+        "added_ttlt": {q: wave.added("ttlt", q) for q in (50, 95, 99)},
+        "proxy_cpu_seconds": wave.proxy_cpu,
+        "seconds": wave.seconds,
+        "rss_before": wave.rss_before,
+        "rss_peak": wave.rss_peak,
+        "bytes_per_stream": wave.bytes_per_stream,
+    }
+
+
+async def measure_stacks(stack: Stack, baseline: Stack | None, plan: Plan, log) -> dict:
+    """Measure `stack` and, in the same rounds, the `baseline` proxy (same backend)."""
     token = await measure.session_token(stack.proxy.port)
     next_port = stack.next.port if stack.next else None
     routes = measure.paths(stack.backend.port, stack.proxy.port, next_port, token)
     direct, proxy = routes[0], routes[1]
+    proxies = [(proxy, stack.proxy.pid, "")]
+    if baseline is not None:
+        old = measure.Route(
+            f"proxy@{baseline.ref}",
+            baseline.proxy.port,
+            proxy.url,
+            proxy.marker,
+            {"Authorization": f"Bearer {await measure.session_token(baseline.proxy.port)}"},
+        )
+        routes.append(old)
+        proxies.append((old, baseline.proxy.pid, "baseline_"))
     results: dict = {}
 
     log(f"warming up ({plan.warmup} rounds)")
@@ -121,33 +151,20 @@ async def measure_stack(stack: Stack, plan: Plan, log) -> dict:
         },
     }
 
-    log(f"relay cost: {plan.relay_repeats} x {plan.relay_tokens}-token zero-delay stream")
-    results["relay"] = [
-        asdict(await measure.relay_cost(proxy, stack.proxy.pid, plan.relay_tokens))
-        for _ in range(plan.relay_repeats)
-    ]
+    for route, pid, prefix in proxies:
+        log(f"relay cost ({route.name}): {plan.relay_repeats} x {plan.relay_tokens} tokens")
+        results[f"{prefix}relay"] = [
+            asdict(await measure.relay_cost(route, pid, plan.relay_tokens))
+            for _ in range(plan.relay_repeats)
+        ]
 
-    results["waves"] = []
-    for streams in plan.waves:
-        log(f"concurrency: {streams} simultaneous streams (direct, then through the proxy)")
-        wave = await measure.wave(direct, proxy, stack.proxy.pid, streams, WAVE_PROMPT)
-        results["waves"].append(
-            {
-                "streams": streams,
-                "prompt": WAVE_PROMPT,
-                "direct_errors": wave.errors(wave.direct),
-                "proxy_errors": wave.errors(wave.proxied),
-                "error_samples": sorted({t.error for t in wave.proxied if t.error})[:3],
-                "added_ttft": {q: wave.added("ttft", q) for q in (50, 95, 99)},
-                "added_ttlt": {q: wave.added("ttlt", q) for q in (50, 95, 99)},
-                "proxy_cpu_seconds": wave.proxy_cpu,
-                "seconds": wave.seconds,
-                "rss_before": wave.rss_before,
-                "rss_peak": wave.rss_peak,
-                "bytes_per_stream": wave.bytes_per_stream,
-            }
-        )
-        await asyncio.sleep(1)
+    for route, pid, prefix in proxies:
+        results[f"{prefix}waves"] = []
+        for streams in plan.waves:
+            log(f"concurrency ({route.name}): {streams} streams, direct then proxied")
+            wave = await measure.wave(direct, route, pid, streams, WAVE_PROMPT)
+            results[f"{prefix}waves"].append(_wave_figures(wave))
+            await asyncio.sleep(1)
     return results
 
 
@@ -162,16 +179,15 @@ def time_renders(work: Path, plan: Plan, log) -> dict:
     return timings
 
 
-def bench_project(template: Path | str, work: Path, plan: Plan, web: bool, log) -> dict:
+def prepare(template: Path | str, work: Path, web: bool, log) -> Path:
     project = work / "project"
     log(f"rendering {template} into {project}")
     render(project, {}, template)
     log("installing (uv sync" + (", npm ci, next build)" if web else ")"))
     started = time.perf_counter()
     install(project, web)
-    log(f"installed in {time.perf_counter() - started:.0f} s; starting the stack")
-    with Stack(project, work, web) as stack:
-        return asyncio.run(measure_stack(stack, plan, log))
+    log(f"installed in {time.perf_counter() - started:.0f} s")
+    return project
 
 
 def main() -> int:
@@ -197,16 +213,23 @@ def main() -> int:
     figures: dict = {"machine": report.machine(), "plan": asdict(plan), "web": web}
     with tempfile.TemporaryDirectory(prefix="chatkit-bench-") as scratch:
         work = Path(scratch)
-        (work / "current").mkdir()
         figures["renders"] = time_renders(work, plan, log)
-        figures["current"] = bench_project(REPO_ROOT, work / "current", plan, web, log)
+        (work / "current").mkdir()
+        project = prepare(REPO_ROOT, work / "current", web, log)
+        baseline_project = None
         if args.baseline:
-            baseline = work / "baseline"
-            template = report.checkout(args.baseline, baseline / "template")
-            figures["baseline"] = {
-                "ref": args.baseline,
-                **bench_project(template, baseline, plan, False, log),
-            }
+            (work / "baseline").mkdir()
+            template = report.checkout(args.baseline, work / "baseline" / "template")
+            baseline_project = prepare(template, work / "baseline", False, log)
+        log("starting the stack")
+        with Stack(project, work / "current", web) as stack, ExitStack() as more:
+            baseline = None
+            if baseline_project is not None:
+                baseline = more.enter_context(
+                    Stack(baseline_project, work / "baseline", False, stack.backend, args.baseline)
+                )
+            figures["current"] = asyncio.run(measure_stacks(stack, baseline, plan, log))
+        figures["baseline_ref"] = args.baseline
     figures["machine"]["loadavg_after"] = report.loadavg()
     figures["seconds"] = time.perf_counter() - started
     command = "uv run python bench/run.py" + " ".join(

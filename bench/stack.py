@@ -142,10 +142,20 @@ def _stop(service: Service) -> None:
 class Stack:
     """Backend, proxy and (optionally) Next.js of one rendered project, on loopback."""
 
-    def __init__(self, project: Path, work: Path, web: bool) -> None:
+    def __init__(
+        self,
+        project: Path,
+        work: Path,
+        web: bool,
+        backend: Service | None = None,
+        ref: str = "",
+    ) -> None:
+        """`backend`: share another stack's backend instead of starting one; `ref`: a label."""
         self.project = project
         self.work = work
         self.web = web
+        self.ref = ref
+        self._shared_backend = backend
         self.python = str(project / "proxy" / ".venv" / "bin" / "python")
         self._exit = ExitStack()
         self.backend: Service
@@ -180,14 +190,13 @@ class Stack:
 
     def _start_all(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_"))}
-        port = free_port()
-        self.backend = self._start(
-            "backend",
-            [self.python, str(BENCH_DIR / "backend.py"), "--port", str(port)],
-            self.work,
-            env,
-        )
-        _wait_ready(self.backend, f"http://127.0.0.1:{port}/v1/models")
+        if self._shared_backend is not None:
+            self.backend = self._shared_backend
+        else:
+            port = free_port()
+            command = [self.python, str(BENCH_DIR / "backend.py"), "--port", str(port)]
+            self.backend = self._start("backend", command, self.work, env)
+            _wait_ready(self.backend, f"http://127.0.0.1:{port}/v1/models")
 
         port = free_port()
         proxy_env = {
