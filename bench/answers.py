@@ -27,10 +27,11 @@ def _size(project: Path) -> int:
 
 def largest_answers(template: Path, render) -> dict[str, Any]:
     """The answer set that renders the most: every bool true, every multiselect option, and for
-    a single choice the value whose render (other answers at their defaults) is largest.
+    a single choice the value whose render is largest, given the answers picked before it.
 
-    `render(destination, answers)` renders the template; it is only called for questions that
-    offer more than one value.
+    `render(destination, answers)` renders the template and raises for answers copier refuses
+    (a validator may reject a value in combination with an earlier answer: such a value is
+    skipped). It is only called for questions that offer more than one value.
     """
     answers: dict[str, Any] = {}
     for name, question in questions(template).items():
@@ -46,7 +47,12 @@ def largest_answers(template: Path, render) -> dict[str, Any]:
             for value in values:
                 with tempfile.TemporaryDirectory() as scratch:
                     destination = Path(scratch) / "project"
-                    render(destination, {name: value})
+                    try:
+                        render(destination, {**answers, name: value})
+                    except RuntimeError:
+                        continue  # refused together with an earlier answer
                     sizes[_size(destination)] = value
+            if not sizes:
+                raise RuntimeError(f"no value of {name!r} renders with {answers}")
             answers[name] = sizes[max(sizes)]
     return answers

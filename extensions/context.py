@@ -5,6 +5,7 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
+from functools import partial
 from typing import Annotated, Any
 
 from copier_template_extensions import ContextHook
@@ -62,6 +63,32 @@ class _PackageName(BaseModel):
     package_name: Annotated[str, AfterValidator(_package_name)]
 
 
+# (protocol, streaming) pairs that cannot work, with the reason shown at the prompt.
+_UNSUPPORTED_STREAMING = {
+    ("openai", "websocket"): (
+        "an OpenAI-compatible server has no WebSocket chat API; choose 'sse' or 'none', "
+        "or backend_protocol 'custom'"
+    ),
+}
+
+# Per answer pair: the proxy module and class that talk to the backend.
+_BACKEND_CLIENTS = {
+    ("openai", "sse"): ("openai_client", "OpenAIChatClient"),
+    ("openai", "none"): ("openai_complete_client", "OpenAICompleteClient"),
+    ("custom", "sse"): ("custom_sse_client", "CustomSSEClient"),
+    ("custom", "websocket"): ("custom_ws_client", "CustomWebSocketClient"),
+    ("custom", "none"): ("custom_complete_client", "CustomCompleteClient"),
+}
+
+# Path of the API under the backend's base URL: OpenAI-compatible servers serve it below /v1.
+_BACKEND_URL_PATHS = {"openai": "/v1", "custom": ""}
+
+
+def streaming_error(streaming: str, backend_protocol: str) -> str:
+    reason = _UNSUPPORTED_STREAMING.get((backend_protocol, streaming))
+    return f"streaming: '{streaming}' does not work with this backend: {reason}" if reason else ""
+
+
 def _error_of(model: type[BaseModel], field: str, value: Any) -> str:
     """The validation message for one answer, naming the field, or '' when valid."""
     try:
@@ -78,9 +105,20 @@ class AnswerChecks(Extension):
     def __init__(self, environment):
         super().__init__(environment)
         environment.filters["slugify"] = slugify
-        environment.filters["project_name_error"] = lambda v: _error_of(_ProjectName, "project_name", v)
-        environment.filters["project_slug_error"] = lambda v: _error_of(_ProjectSlug, "project_slug", v)
-        environment.filters["package_name_error"] = lambda v: _error_of(_PackageName, "package_name", v)
+        environment.filters.update(
+            project_name_error=partial(_error_of, _ProjectName, "project_name"),
+            project_slug_error=partial(_error_of, _ProjectSlug, "project_slug"),
+            package_name_error=partial(_error_of, _PackageName, "package_name"),
+            streaming_error=streaming_error,
+        )
+
+
+# Per `store` answer: the generated Store class and the default DATABASE_URL (PostgreSQL's
+# matches the database the generated compose file publishes on localhost).
+_STORES = {
+    "sqlite": ("SQLiteStore", "sqlite:///./data/chat.db"),
+    "postgres": ("PostgresStore", "postgresql://chat:chat@127.0.0.1:5432/chat"),
+}
 
 
 class ContextUpdater(ContextHook):
@@ -91,3 +129,16 @@ class ContextUpdater(ContextHook):
             return
         context["web_package_name"] = f"{context['project_slug']}-web"
         context["proxy_distribution"] = f"{context['project_slug']}-proxy"
+        if context.get("store") in _STORES:
+            store_class, database_url = _STORES[context["store"]]
+            context["store_class"] = store_class
+            context["database_url_default"] = database_url
+        pair = (context.get("backend_protocol"), context.get("streaming"))
+        if pair in _BACKEND_CLIENTS:
+            module, cls = _BACKEND_CLIENTS[pair]
+            context["backend_client_module"], context["backend_client_class"] = module, cls
+        if pair[0] in _BACKEND_URL_PATHS:
+            context["backend_url_path"] = _BACKEND_URL_PATHS[pair[0]]
+        fallback = context.get("fallback") or []
+        context["has_backup_backends"] = "backup_backends" in fallback
+        context["has_openai_hosted"] = "openai_hosted" in fallback

@@ -64,26 +64,73 @@ def choice_values(spec: dict[str, Any]) -> list[Any]:
     return [item["value"] if isinstance(item, dict) else item for item in items]
 
 
+def answer_values(spec: dict[str, Any]) -> list[Any]:
+    """Every answer a choice question accepts: each value, or each subset for a multiselect."""
+    values = choice_values(spec)
+    if not spec.get("multiselect"):
+        return values
+    return [
+        list(subset)
+        for size in range(len(values) + 1)
+        for subset in itertools.combinations(values, size)
+    ]
+
+
 def choice_questions() -> dict[str, list[Any]]:
     return {name: choice_values(spec) for name, spec in questions().items() if "choices" in spec}
 
 
+# Answer combinations copier.yml refuses at the prompt (validators): never rendered.
+INVALID_COMBINATIONS = [{"backend_protocol": "openai", "streaming": "websocket"}]
+
+
+def is_valid(answers: dict[str, Any]) -> bool:
+    """False when the answers (defaults filled in) contain a combination copier.yml refuses."""
+    defaults = {name: spec.get("default") for name, spec in questions().items()}
+    full = {**defaults, **answers}
+    return not any(all(full[k] == v for k, v in bad.items()) for bad in INVALID_COMBINATIONS)
+
+
+def answer_questions() -> dict[str, list[Any]]:
+    return {name: answer_values(spec) for name, spec in questions().items() if "choices" in spec}
+
+
 def choice_combinations() -> list[dict[str, Any]]:
-    """Answers for every combination of choice values (or one question at a time if too many)."""
-    choices = choice_questions()
+    """Answers for every valid combination of choice answers (or one question at a time)."""
+    choices = answer_questions()
     names = list(choices)
-    product = list(itertools.product(*choices.values()))
+    product = [
+        dict(zip(names, values, strict=True)) for values in itertools.product(*choices.values())
+    ]
     if len(product) <= MAX_COMBINATIONS:
-        return [dict(zip(names, values, strict=True)) for values in product]
+        return [answers for answers in product if is_valid(answers)]
     combos = [{}]
     for name, values in choices.items():
         default = questions()[name].get("default")
-        combos += [{name: value} for value in values if value != default]
+        for value in values:
+            if value != default:
+                combos.append(_made_valid({name: value}, choices))
     return combos
 
 
+def _made_valid(answers: dict[str, Any], choices: dict[str, list[Any]]) -> dict[str, Any]:
+    """`answers`, plus one other answer if that is what makes them valid."""
+    if is_valid(answers):
+        return answers
+    for name, values in choices.items():
+        for value in values:
+            if name not in answers and is_valid({**answers, name: value}):
+                return {**answers, name: value}
+    raise AssertionError(f"no valid combination contains {answers}")
+
+
 def combination_id(answers: dict[str, Any]) -> str:
-    return "-".join(f"{key}={value}" for key, value in answers.items()) or "defaults"
+    def spelled(value: Any) -> str:
+        if isinstance(value, list):
+            return "+".join(value) or "none"
+        return str(value)
+
+    return "-".join(f"{key}={spelled(value)}" for key, value in answers.items()) or "defaults"
 
 
 def assert_known_questions(answers: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from conftest import REPO_ROOT
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 
 from answers import largest_answers
-from conftest import choice_questions
+from conftest import choice_questions, is_valid, questions
 from measure import percentile
 
 
@@ -25,19 +25,31 @@ def test_percentiles_are_nearest_rank() -> None:
 
 def test_the_largest_answer_set_offers_every_question_a_value() -> None:
     rendered = []
+    choices = choice_questions()
+    multiselect = {name for name, spec in questions().items() if spec.get("multiselect")}
 
     def render(destination, answers) -> None:
         rendered.append(answers)
+        if not is_valid({k: v for k, v in answers.items() if k not in multiselect}):
+            raise RuntimeError("copier refuses this combination")
         destination.mkdir(parents=True)
         # Pretend the last choice renders the most, so the pick is visible.
-        name, value = next(iter(answers.items()))
-        values = choice_questions()[name]
-        (destination / "f").write_text("x" * (values.index(value) + 1))
+        name, value = list(answers.items())[-1]
+        (destination / "f").write_text("x" * (choices[name].index(value) + 1))
 
     answers = largest_answers(REPO_ROOT, render)
-    for name, values in choice_questions().items():
-        assert answers[name] == values[-1]
-    assert all(len(a) == 1 for a in rendered)
+    for name, values in choices.items():
+        if name in multiselect:
+            assert answers[name] == values
+        else:
+            # The last value that renders together with the answers picked before it.
+            valid = [v for v in values if is_valid({**_single(answers, multiselect), name: v})]
+            assert answers[name] == valid[-1]
+    assert is_valid(_single(answers, multiselect))
+
+
+def _single(answers: dict, multiselect: set[str]) -> dict:
+    return {k: v for k, v in answers.items() if k not in multiselect}
 
 
 @pytest.mark.slow

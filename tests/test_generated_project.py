@@ -9,21 +9,40 @@ import pytest
 from conftest import render_ok
 
 TIMEOUT_SECONDS = 20 * 60
+POSTGRES_TIMEOUT_SECONDS = 10 * 60
 TOOLS = ("make", "uv", "node", "npm")
 TAIL_LINES = 120
 
 
 @pytest.mark.slow
 def test_generated_project_make_test_passes(copie):
+    _assert_make_passes(render_ok(copie), "test")
+
+
+# Each `fallback` selection runs the targets whose files it changes: backup_backends changes
+# only the proxy, openai_hosted only the web app (the defaults run both, above).
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("fallback", "target"),
+    [
+        pytest.param(["backup_backends"], "test-proxy", id="backup_backends"),
+        pytest.param(["openai_hosted"], "test-web", id="openai_hosted"),
+        pytest.param(["backup_backends", "openai_hosted"], "test", id="both"),
+    ],
+)
+def test_fallback_selection_passes_its_tests(copie, fallback, target):
+    _assert_make_passes(render_ok(copie, fallback=fallback), target)
+
+
+def _assert_make_passes(project, target: str) -> None:
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
-        pytest.fail(f"`make test` of the generated project needs {missing} on PATH")
-    project = render_ok(copie)
+        pytest.fail(f"`make {target}` of the generated project needs {missing} on PATH")
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
 
     try:
         done = subprocess.run(
-            ["make", "test"],
+            ["make", target],
             cwd=project,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -36,9 +55,33 @@ def test_generated_project_make_test_passes(copie):
         output = error.output or ""
         if isinstance(output, bytes):
             output = output.decode(errors="replace")
-        pytest.fail(f"`make test` ran over {TIMEOUT_SECONDS} s:\n{_tail(output)}")
+        pytest.fail(f"`make {target}` ran over {TIMEOUT_SECONDS} s:\n{_tail(output)}")
 
-    assert done.returncode == 0, f"`make test` exited {done.returncode}:\n{_tail(done.stdout)}"
+    assert done.returncode == 0, f"`make {target}` exited {done.returncode}:\n{_tail(done.stdout)}"
+
+
+@pytest.mark.slow
+def test_generated_postgres_proxy_suite_passes_against_real_postgresql(copie):
+    # Only the proxy differs between stores; the web suite is the default project's. The
+    # generated suite starts its own throwaway PostgreSQL server: here it must not skip.
+    project = render_ok(copie, store="postgres")
+    done = subprocess.run(
+        ["make", "test-proxy"],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=POSTGRES_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+    assert done.returncode == 0, (
+        f"`make test-proxy` exited {done.returncode}:\n{_tail(done.stdout)}"
+    )
+    summary = done.stdout.strip().splitlines()[-1]
+    assert " passed" in summary, _tail(done.stdout)
+    assert "skipped" not in summary, f"PostgreSQL tests skipped:\n{_tail(done.stdout)}"
 
 
 def _tail(output: str) -> str:

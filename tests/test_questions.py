@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import choice_questions, questions, render
+from conftest import answer_questions, choice_questions, questions, render
 
 INVALID_ANSWERS = [
     # (question, bad answer, id)
@@ -48,8 +48,13 @@ def test_invalid_answer_is_refused_by_name(copie, question, answer):
 
 
 def _outside_choices() -> list:
+    # A multiselect answer is a list: the value outside its choices goes inside one.
     return [
-        pytest.param(name, "carrier-pigeon", id=name)
+        pytest.param(
+            name,
+            ["carrier-pigeon"] if questions()[name].get("multiselect") else "carrier-pigeon",
+            id=name,
+        )
         for name, values in choice_questions().items()
         if "carrier-pigeon" not in values
     ]
@@ -134,4 +139,19 @@ def test_question_has_type_and_help(name):
 
 @pytest.mark.parametrize("name", list(choice_questions()))
 def test_choice_default_is_one_of_the_choices(name):
-    assert questions()[name].get("default") in choice_questions()[name]
+    assert questions()[name].get("default") in answer_questions()[name]
+
+
+def test_openai_with_websocket_is_refused_with_the_reason(copie):
+    result = render(copie, backend_protocol="openai", streaming="websocket")
+
+    assert result.exit_code != 0, "openai + websocket was accepted"
+    assert "streaming" in str(result.exception)
+    assert "no WebSocket chat API" in str(result.exception)
+
+
+@pytest.mark.parametrize("streaming", ["sse", "websocket", "none"])
+def test_every_streaming_mode_is_accepted_with_the_custom_protocol(copie, streaming):
+    result = render(copie, backend_protocol="custom", streaming=streaming)
+
+    assert result.exit_code == 0, result.exception

@@ -28,7 +28,17 @@ COMBINATIONS = [
 JINJA_ANY = re.compile(r"(?<!\$)\{\{|\{%|\{#")
 # In JavaScript-family files `{{` is ordinary syntax (`style={{ ... }}`), so there only Jinja
 # that could be ours counts: a block tag, a comment, or an answer or Copier variable.
-_NAMES = "|".join([*questions(), "web_package_name", "proxy_distribution", "_copier_[a-z_]+"])
+# Values the ContextHook in extensions/context.py derives from the answers.
+_DERIVED = [
+    "web_package_name",
+    "proxy_distribution",
+    "store_class",
+    "database_url_default",
+    "backend_client_module",
+    "backend_client_class",
+    "backend_url_path",
+]
+_NAMES = "|".join([*questions(), *_DERIVED, "_copier_[a-z_]+"])
 JINJA_OURS = re.compile(
     r"\{%-?\s*[a-z]+\b|\{#.{0,500}?#\}|\{\{-?\s*(?:" + _NAMES + r")\b", re.DOTALL
 )
@@ -54,6 +64,7 @@ ENV_VARS = [
     "SESSION_TTL_SECONDS",
     "DATABASE_URL",
     "ALLOWED_ORIGINS",
+    "HEARTBEAT_INTERVAL_SECONDS",
 ]
 
 

@@ -5,6 +5,7 @@ Copier exits 0 even when it leaves conflicts behind, so the test looks for them 
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 import yaml
 from conftest import copy_template_tree, text_files
 
+CONFLICT = re.compile(r"^(<<<<<<<|>>>>>>>) ", re.MULTILINE)
 TEMPLATE_LINE = "A line added to the template in v1.1.0."
 USER_LINE = "A note the user added to the generated README."
 USER_FILE = "NOTES.md"
@@ -82,7 +84,7 @@ def test_update_brings_template_change_and_keeps_user_edits(tagged_template, tmp
     assert answers["_commit"] == "v1.1.0"
     assert git("ls-files", "-u", cwd=project) == "", "unmerged paths after update"
     assert not list(project.rglob("*.rej")), "copier left *.rej files"
-    conflicted = [str(p) for p, text in text_files(project).items() if "<<<<<<<" in text]
+    conflicted = [str(p) for p, text in text_files(project).items() if CONFLICT.search(text)]
     assert not conflicted, f"conflict markers in {conflicted}"
 
     updated = readme.read_text(encoding="utf-8")
@@ -91,5 +93,58 @@ def test_update_brings_template_change_and_keeps_user_edits(tagged_template, tmp
     assert (project / USER_FILE).read_text(encoding="utf-8") == "Mine.\n"
 
     # A pure render changes nothing else between two versions that differ only in the README.
+    changed = {line[3:] for line in git("status", "--porcelain", cwd=project).splitlines()}
+    assert changed <= {"README.md", ".copier-answers.yml"}, f"update touched more: {changed}"
+
+
+CONTRACT_SOURCE = (
+    "template/proxy/src/{{package_name}}/"
+    "{% if backend_protocol == 'custom' %}backend_contract.py{% endif %}"
+)
+USER_CONTRACT_LINE = "# Our backend calls the reply field 'answer': read_reply is adapted."
+TEMPLATE_CONTRACT_LINE = "# A contract change made in the template in v1.1.0."
+
+
+def test_update_never_touches_the_users_backend_contract(tagged_template, tmp_path):
+    project = tmp_path / "project"
+    copier.run_copy(
+        str(tagged_template),
+        str(project),
+        vcs_ref="v1.0.0",
+        data={"backend_protocol": "custom", "streaming": "sse"},
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+    )
+    git("init", "-q", "-b", "main", cwd=project)
+    commit_all(project, "generated from v1.0.0")
+
+    contract = next(project.glob("proxy/src/*/backend_contract.py"))
+    edited = (
+        contract.read_text(encoding="utf-8").replace('.get("text")', '.get("answer")')
+        + "\n"
+        + USER_CONTRACT_LINE
+        + "\n"
+    )
+    contract.write_text(edited, encoding="utf-8")
+    commit_all(project, "adapt the contract to our backend")
+
+    source = tagged_template / CONTRACT_SOURCE
+    assert source.is_file(), f"the template has no {CONTRACT_SOURCE}"
+    with source.open("a", encoding="utf-8") as handle:
+        handle.write("\n" + TEMPLATE_CONTRACT_LINE + "\n")
+    with template_readme(tagged_template).open("a", encoding="utf-8") as handle:
+        handle.write("\n" + TEMPLATE_LINE + "\n")
+    commit_all(tagged_template, "v1.1.0")
+    git("tag", "v1.1.0", cwd=tagged_template)
+
+    copier.run_update(
+        str(project), vcs_ref="v1.1.0", defaults=True, overwrite=True, unsafe=True, quiet=True
+    )
+
+    assert TEMPLATE_LINE in (project / "README.md").read_text(encoding="utf-8")
+    assert contract.read_text(encoding="utf-8") == edited
+    assert git("ls-files", "-u", cwd=project) == "", "unmerged paths after update"
+    assert not list(project.rglob("*.rej")), "copier left *.rej files"
     changed = {line[3:] for line in git("status", "--porcelain", cwd=project).splitlines()}
     assert changed <= {"README.md", ".copier-answers.yml"}, f"update touched more: {changed}"

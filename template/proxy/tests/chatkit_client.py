@@ -86,10 +86,10 @@ class ChatKitUser:
             "/chatkit", content=body, headers={**self.auth, "Content-Type": "application/json"}
         )
 
-    def stream(self, payload: dict[str, Any]) -> Stream:
+    def stream(self, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Stream:
         result = Stream(started=time.perf_counter())
         with self.http.stream(
-            "POST", "/chatkit", json=payload, headers=self.auth, timeout=30
+            "POST", "/chatkit", json=payload, headers={**self.auth, **(headers or {})}, timeout=30
         ) as response:
             assert response.status_code == 200, response.read()
             assert response.headers["content-type"].startswith("text/event-stream")
@@ -98,14 +98,21 @@ class ChatKitUser:
                     result.events.append(Event(time.perf_counter(), json.loads(line[6:])))
         return result
 
-    def create_thread(self, text: str, model: str | None = None) -> Stream:
-        return self.stream({"type": "threads.create", "params": {"input": user_input(text, model)}})
+    def create_thread(
+        self,
+        text: str,
+        model: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Stream:
+        payload = {"type": "threads.create", "params": {"input": user_input(text, model)}}
+        return self.stream(payload | {"metadata": metadata or {}}, headers)
 
-    def add_message(self, thread_id: str, text: str) -> Stream:
+    def add_message(self, thread_id: str, text: str, model: str | None = None) -> Stream:
         return self.stream(
             {
                 "type": "threads.add_user_message",
-                "params": {"thread_id": thread_id, "input": user_input(text)},
+                "params": {"thread_id": thread_id, "input": user_input(text, model)},
             }
         )
 

@@ -46,12 +46,14 @@ class RawBackend:
     character...).
     """
 
-    def __init__(self, chunks: list[bytes], pause: float = 0.02) -> None:
+    def __init__(self, chunks: list[bytes], pause: float = 0.02, *, path: str = "") -> None:
         self.chunks = chunks
         self.pause = pause
+        # When set, requests for any other path get a 404.
+        self.path = path
         self.requests: list[bytes] = []
         self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/v1"
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
@@ -61,7 +63,11 @@ class RawBackend:
             except OSError:
                 return
             with conn:
-                self.requests.append(_read_request(conn))
+                request = read_request(conn)
+                if self.path and request.split(b" ", 2)[1] != self.path.encode():
+                    conn.sendall(NOT_FOUND)
+                    continue
+                self.requests.append(request)
                 for chunk in self.chunks:
                     conn.sendall(chunk)
                     time.sleep(self.pause)
@@ -70,7 +76,10 @@ class RawBackend:
         self._listener.close()
 
 
-def _read_request(conn: socket.socket) -> bytes:
+NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+def read_request(conn: socket.socket) -> bytes:
     data = b""
     while b"\r\n\r\n" not in data:
         data += conn.recv(65536)
@@ -88,3 +97,19 @@ def _read_request(conn: socket.socket) -> bytes:
 def sse_response(*chunks: bytes) -> list[bytes]:
     head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
     return [head, *chunks]
+
+
+def json_response(*chunks: bytes) -> list[bytes]:
+    """A JSON answer whose body arrives in `chunks`, split wherever the test cut it."""
+    length = sum(len(chunk) for chunk in chunks)
+    head = (
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {length}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    return [head, *chunks]
+
+
+def utf8_cuts(data: bytes) -> list[bytes]:
+    """`data` in pieces that each end inside a multi-byte character."""
+    cuts = [i for i in range(1, len(data)) if (data[i] & 0xC0) == 0x80]
+    return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dev_backend import DevBackend
-from tests.servers import RawBackend, sse_response
 
 
 def test_backend_down_is_a_readable_retryable_error_and_the_message_is_kept(make_proxy) -> None:
-    proxy = make_proxy(custom_backend_url="http://127.0.0.1:9/v1")
+    proxy = make_proxy(custom_backend_url="http://127.0.0.1:9")
     user = proxy.user()
     user.new_session()
     stream = user.create_thread("are you there?")
@@ -47,16 +46,3 @@ def test_the_conversation_goes_on_after_a_backend_failure(
         "assistant_message",
     ]
     assert kinds[3][1] == "third"
-
-
-def test_garbage_from_the_backend_is_a_readable_error(make_proxy) -> None:
-    garbage = RawBackend(sse_response(b"data: {not json}\n\n"))
-    proxy = make_proxy(custom_backend_url=garbage.url)
-    user = proxy.user()
-    user.new_session()
-    stream = user.create_thread("hello")
-    garbage.close()
-
-    assert stream.error is not None
-    assert "could not read" in stream.error["message"]
-    assert "not json" not in stream.error["message"]

@@ -1,4 +1,4 @@
-"""Threads persist in SQLite, survive a restart and are only ever visible to their owner."""
+"""Threads persist in the database, survive a restart and are only ever visible to their owner."""
 
 from __future__ import annotations
 

@@ -29,13 +29,14 @@ from chatkit.types import (
     is_streaming_req,
 )
 
-from .coalesce import coalesced
-from .conversation import ChatRequest, title_from, to_messages, user_text
+from .conversation import title_from, to_messages, user_text
 from .errors import ProxyError
-from .metrics import TIME_TO_FIRST_TOKEN
-from .models import ModelCatalogue
+from .inference import build_request
+from .metrics import STREAMED_DELTAS, TIME_TO_FIRST_TOKEN
+from .models import ModelCatalogue, ModelConfig
 from .request_context import RequestContext
 from .request_log import PERSISTED, current_request, mark
+from .routing import ChatClient
 
 log = logging.getLogger(__name__)
 
@@ -46,20 +47,26 @@ def _is_text_delta(event: ThreadStreamEvent) -> bool:
     )
 
 
-class ChatBackend(Protocol):
-    def stream(self, request: ChatRequest) -> AsyncIterator[str]: ...
+def _first_token() -> None:
+    record = current_request()
+    if record is not None:
+        TIME_TO_FIRST_TOKEN.observe(record.elapsed())
+
+
+class ChatBackends(Protocol):
+    def client_for(self, model: ModelConfig) -> ChatClient: ...
 
 
 class ProxyChatServer(ChatKitServer[RequestContext]):
     def __init__(
         self,
         store: Store[RequestContext],
-        backend: ChatBackend,
+        backends: ChatBackends,
         models: ModelCatalogue,
         history_max_items: int,
     ) -> None:
         super().__init__(store)
-        self._backend = backend
+        self._backends = backends
         self._models = models
         self._history_max_items = history_max_items
 
@@ -92,17 +99,11 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
         # Set once the first delta is out: the SDK saves a changed thread (and tells the client)
         # before it asks for the next event, which would otherwise delay the first token.
         title = None if thread.title else title_from(user_text(input_user_message)) or "New chat"
-        first_token = True
         try:
             async for event in self._reply(thread, input_user_message, context):
                 yield event
-                if first_token and _is_text_delta(event):
-                    first_token = False
-                    record = current_request()
-                    if record is not None:
-                        TIME_TO_FIRST_TOKEN.observe(record.elapsed())
-                    if title:
-                        thread.title, title = title, None
+                if title and _is_text_delta(event):
+                    thread.title, title = title, None
         finally:
             if title:
                 thread.title = title
@@ -110,16 +111,20 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
     async def _reply(
         self, thread: ThreadMetadata, input_user_message: UserMessageItem, context: RequestContext
     ) -> AsyncIterator[ThreadStreamEvent]:
+        history = to_messages(await self._history(thread, context))
         try:
             model = self._models.resolve(input_user_message.inference_options.model)
+            request = build_request(
+                model,
+                history,
+                user_id=context.user_id,
+                overrides=context.overrides,
+                metadata=context.metadata,
+                thread_id=thread.id,
+            )
         except ProxyError as exc:
             raise CustomStreamError(exc.user_message, allow_retry=False) from exc
-
-        request = ChatRequest(
-            model=model.id,
-            messages=to_messages(await self._history(thread, context)),
-            user_id=context.user_id,
-        )
+        backend = self._backends.client_for(model)
         message = AssistantMessageItem(
             id=self.store.generate_item_id("message", thread, context),
             thread_id=thread.id,
@@ -128,8 +133,9 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
         )
         parts: list[str] = []
         try:
-            async for delta in coalesced(self._backend.stream(request)):
+            async for delta in backend.stream(request):
                 if not parts:
+                    _first_token()
                     yield ThreadItemAddedEvent(item=message)
                     yield ThreadItemUpdatedEvent(
                         item_id=message.id,
@@ -149,6 +155,8 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
                 for event in self._finish(message, "".join(parts)):
                     yield event
             raise CustomStreamError(exc.user_message, allow_retry=exc.allow_retry) from exc
+        finally:
+            STREAMED_DELTAS.inc(len(parts))
 
         if not parts:
             raise CustomStreamError(

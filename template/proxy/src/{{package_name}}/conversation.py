@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from chatkit.types import AssistantMessageItem, ThreadItem, UserMessageItem
@@ -19,9 +19,19 @@ class ChatMessage:
 
 @dataclass(frozen=True, slots=True)
 class ChatRequest:
-    model: str
-    messages: list[ChatMessage]
+    model: str  # the name the backend knows
+    messages: list[ChatMessage]  # a system prompt, if any, comes first
     user_id: str
+    thread_id: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    # Request metadata and allow-listed headers, passed to backends that accept it.
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def prompt(self) -> str:
+        """The latest user message."""
+        return next((m.content for m in reversed(self.messages) if m.role == "user"), "")
 
 
 def user_text(item: UserMessageItem) -> str:

@@ -53,6 +53,8 @@ class BackendError(ProxyError):
     status_code = 502
     code = "backend_error"
     user_message = "The assistant could not answer right now. Please try again."
+    # Seconds the backend asked us to wait (its `Retry-After`), when it said.
+    retry_after: float | None = None
 
 
 class BackendUnavailable(BackendError):
@@ -65,6 +67,12 @@ class BackendTimeout(BackendError):
     status_code = 504
     code = "backend_timeout"
     user_message = "The assistant took too long to answer. Please try again."
+
+
+class CircuitOpen(BackendUnavailable):
+    """The endpoint failed repeatedly and is skipped until its cooldown ends."""
+
+    code = "backend_cooling_down"
 
 
 class BackendRateLimited(BackendError):
@@ -81,6 +89,14 @@ class BackendRejected(BackendError):
     allow_retry = False
 
 
+class ContextTooLong(BackendRejected):
+    code = "context_too_long"
+    user_message = (
+        "This conversation is too long for the assistant. "
+        "Start a new chat or send a shorter message."
+    )
+
+
 class BackendAuthFailed(BackendRejected):
     code = "backend_auth_failed"
     user_message = "The assistant is misconfigured (the backend refused our credentials)."
@@ -89,3 +105,7 @@ class BackendAuthFailed(BackendRejected):
 class BackendProtocolError(BackendError):
     code = "backend_bad_response"
     user_message = "The assistant sent a reply we could not read. Please try again."
+
+
+class BackendSessionRefused(BackendAuthFailed):
+    """The backend no longer accepts the session it gave: a new one may work."""

@@ -22,12 +22,24 @@ REQUESTS = Counter(
 BACKEND_CALLS = Counter(
     "chatkit_proxy_backend_calls",
     "Calls to the LLM backend, by target URL and outcome: ok, http_<status>, timeout, "
-    "unreachable, backend_error (an error sent mid-reply), backend_bad_response, cancelled.",
+    "unreachable, cancelled, or the error's code (backend_error for an error sent mid-reply, "
+    "backend_bad_response, backend_timeout, ...).",
     ["target", "outcome"],
+)
+RETRIES = Counter(
+    "chatkit_proxy_backend_retries",
+    "Backend calls tried again after a failure, by target URL (resilience.py).",
+    ["target"],
+)
+FALLBACKS = Counter(
+    "chatkit_proxy_backend_fallbacks",
+    "Answers handed on because a target gave up, by that target: to the next backup backend, "
+    "or to a complete (non-streamed) request when a backend does not stream.",
+    ["target"],
 )
 TIME_TO_FIRST_TOKEN = Histogram(
     "chatkit_proxy_time_to_first_token_seconds",
-    "From a chat request's arrival to the first text delta sent back, backend time included.",
+    "From a chat request's arrival to the first text delta of the answer, backend time included.",
     buckets=_LATENCY_BUCKETS,
 )
 STREAM_DURATION = Histogram(

@@ -1,33 +1,93 @@
-"""The models the browser may pick, and which one a request gets."""
+"""The models the browser may pick, how each one is called, and which one a request gets."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Collection, Iterable, Iterator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from .errors import UnknownModel
 
+# Room the prompt needs at the least, beside the reply, for a context window to make sense.
+MIN_PROMPT_TOKENS = 256
 
-@dataclass(frozen=True, slots=True)
-class Model:
-    id: str
-    label: str
-    description: str
-    default: bool
+
+class ModelConfig(BaseModel):
+    """One model of the catalogue: what the picker shows and how the backend is asked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=200, pattern=r"^\S+$")
+    label: str = ""
+    description: str = ""
+    default: bool = False
+    backend_url: str | None = None
+    backend_model: str | None = None
+    protocol: str | None = None
+    backend_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    max_tokens: int = Field(default=1024, ge=1)
+    context_window: int = Field(default=8192, ge=1)
+    system_prompt: str = ""
+
+    @field_validator("backend_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("protocol")
+    @classmethod
+    def _known_protocol(cls, value: str | None, info: ValidationInfo) -> str | None:
+        protocols: Collection[str] = (info.context or {}).get("protocols", ())
+        if value is not None and value not in protocols:
+            raise ValueError(
+                f"{value!r} is not a protocol this project has a client for "
+                f"(available: {', '.join(sorted(protocols))}); generate the project with that "
+                "backend_protocol to add its client"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _room_for_a_prompt(self) -> ModelConfig:
+        if self.context_window < self.max_tokens + MIN_PROMPT_TOKENS:
+            raise ValueError(
+                f"context_window ({self.context_window}) must leave at least "
+                f"{MIN_PROMPT_TOKENS} tokens for the prompt beside max_tokens ({self.max_tokens})"
+            )
+        return self
+
+    @property
+    def display_label(self) -> str:
+        return self.label or self.id
+
+    @property
+    def upstream_name(self) -> str:
+        """The name the backend knows the model by."""
+        return self.backend_model or self.id
 
 
 class ModelCatalogue:
-    def __init__(self, models: list[Model]) -> None:
-        defaults = [m for m in models if m.default]
+    def __init__(self, models: Iterable[ModelConfig]) -> None:
+        self._by_id: dict[str, ModelConfig] = {}
+        for model in models:
+            if model.id in self._by_id:
+                raise ValueError(f"model id {model.id!r} is listed twice")
+            self._by_id[model.id] = model
+        defaults = [m.id for m in self._by_id.values() if m.default]
         if len(defaults) != 1:
-            raise ValueError("exactly one model must be the default")
-        self._by_id = {m.id: m for m in models}
-        self.default = defaults[0]
+            found = ", ".join(defaults) or "none"
+            raise ValueError(f"exactly one model must have default: true (found: {found})")
+        self.default = self._by_id[defaults[0]]
 
-    @classmethod
-    def single(cls, model_id: str) -> ModelCatalogue:
-        return cls([Model(id=model_id, label=model_id, description="", default=True)])
+    def __iter__(self) -> Iterator[ModelConfig]:
+        return iter(self._by_id.values())
 
-    def resolve(self, requested: str | None) -> Model:
+    def resolve(self, requested: str | None) -> ModelConfig:
         if not requested:
             return self.default
         model = self._by_id.get(requested)
@@ -38,5 +98,15 @@ class ModelCatalogue:
             )
         return model
 
-    def as_json(self) -> dict[str, list[dict[str, object]]]:
-        return {"data": [asdict(m) for m in self._by_id.values()]}
+    def as_json(self) -> dict[str, list[dict[str, Any]]]:
+        return {
+            "data": [
+                {
+                    "id": m.id,
+                    "label": m.display_label,
+                    "description": m.description,
+                    "default": m.default,
+                }
+                for m in self._by_id.values()
+            ]
+        }

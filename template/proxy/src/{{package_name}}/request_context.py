@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from .inference import Overrides
 
 
 @dataclass(frozen=True, slots=True)
 class RequestContext:
     user_id: str
+    # From the request's `metadata` and allow-listed headers (see inference.py).
+    overrides: Overrides = field(default_factory=Overrides)
+    metadata: dict[str, str] = field(default_factory=dict)

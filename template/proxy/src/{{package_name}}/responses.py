@@ -16,6 +16,7 @@ from chatkit.server import NonStreamingResult, StreamingResult
 from fastapi import Response
 from fastapi.responses import StreamingResponse
 
+from .heartbeat import with_heartbeat
 from .metrics import OPEN_STREAMS, STREAM_DURATION
 from .request_log import PERSISTED, RequestRecord
 
@@ -33,7 +34,7 @@ def server_timing(record: RequestRecord) -> str:
 
 
 async def to_response(
-    result: StreamingResult | NonStreamingResult, record: RequestRecord
+    result: StreamingResult | NonStreamingResult, record: RequestRecord, heartbeat_interval: float
 ) -> Response:
     if isinstance(result, NonStreamingResult):
         return Response(
@@ -51,9 +52,8 @@ async def to_response(
         if PERSISTED in record.marks:
             break
     headers = {**SSE_HEADERS, "Server-Timing": server_timing(record)}
-    return StreamingResponse(
-        _relay(b"".join(head), frames, record), media_type="text/event-stream", headers=headers
-    )
+    events = with_heartbeat(_relay(b"".join(head), frames, record), heartbeat_interval)
+    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
 
 
 async def _relay(

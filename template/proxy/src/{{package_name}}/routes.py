@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import replace
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from . import chatkit_requests
-from .conversation import ChatMessage, ChatRequest
+from .conversation import ChatMessage
 from .errors import BackendError
+from .inference import Overrides, build_request, header_metadata, merge_metadata, split_metadata
 from .metrics import exposition
 from .request_context import RequestContext
 from .request_log import RequestRecord, current_request, mark
@@ -29,6 +31,9 @@ class SessionOut(BaseModel):
 class MessageIn(BaseModel):
     text: str = Field(min_length=1, max_length=32_000)
     model: str | None = None
+    temperature: float | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, ge=1)
+    metadata: dict[str, Any] = {}
 
 
 class MessageOut(BaseModel):
@@ -69,19 +74,32 @@ async def create_session(request: Request, response: Response, svc: Svc) -> Sess
 async def chatkit(request: Request, svc: Svc, context: Ctx, record: Record) -> Response:
     parsed = chatkit_requests.parse(await request.body())
     await chatkit_requests.check_access(parsed, svc.store, context)
+    overrides, metadata = split_metadata(parsed.metadata)
+    headers = header_metadata(request.headers, svc.settings.metadata_headers)
+    context = replace(context, overrides=overrides, metadata=merge_metadata(metadata, headers))
     record.mark("validate")
-    return await to_response(await svc.chat.process_request(parsed, context), record)
+    result = await svc.chat.process_request(parsed, context)
+    return await to_response(result, record, svc.settings.heartbeat_interval_seconds)
 
 
 @router.post("/api/custom/message")
-async def message(payload: MessageIn, svc: Svc, context: Ctx) -> MessageOut:
+async def message(payload: MessageIn, request: Request, svc: Svc, context: Ctx) -> MessageOut:
     model = svc.models.resolve(payload.model)
-    request = ChatRequest(
-        model=model.id,
-        messages=[ChatMessage("user", payload.text)],
-        user_id=context.user_id,
+    in_metadata, metadata = split_metadata(payload.metadata)
+    headers = header_metadata(request.headers, svc.settings.metadata_headers)
+    overrides = Overrides(
+        temperature=in_metadata.temperature if payload.temperature is None else payload.temperature,
+        max_tokens=in_metadata.max_tokens if payload.max_tokens is None else payload.max_tokens,
     )
-    parts = [delta async for delta in svc.backend.stream(request)]
+    chat_request = build_request(
+        model,
+        [ChatMessage("user", payload.text)],
+        user_id=context.user_id,
+        overrides=overrides,
+        metadata=merge_metadata(metadata, headers),
+    )
+    backend = svc.backends.client_for(model)
+    parts = [delta async for delta in backend.stream(chat_request)]
     return MessageOut(text="".join(parts), model=model.id)
 
 
@@ -104,7 +122,7 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz")
 async def readyz(svc: Svc) -> JSONResponse:
     try:
-        await svc.backend.probe()
+        await svc.backends.probe()
     except BackendError as exc:
         return JSONResponse(
             {"status": "unavailable", "backend": exc.code, "message": exc.user_message},

@@ -1,0 +1,157 @@
+"""What every backend client shares: auth headers, request ids, logging, metrics and errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Protocol
+
+import httpx
+
+from .errors import (
+    BackendAuthFailed,
+    BackendError,
+    BackendRateLimited,
+    BackendRejected,
+    BackendTimeout,
+    BackendUnavailable,
+    ContextTooLong,
+)
+from .metrics import BACKEND_CALLS
+from .request_log import request_id_header
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR_BODY = 2048
+# How long to wait for the end of a streamed body after the reply's last event.
+DRAIN_SECONDS = 0.05
+
+# Answers to a streaming attempt that mean "this backend does not stream": the proxy then asks
+# for the complete reply instead.
+STREAMING_UNSUPPORTED = frozenset({404, 405, 501})
+
+
+class BackendAuth(Protocol):
+    async def headers(self, user_id: str) -> dict[str, str]: ...
+
+
+class BackendCall:
+    """One request to the backend; `status` is what the log line reports."""
+
+    def __init__(self) -> None:
+        self.status: int | str = "no response"
+
+
+@asynccontextmanager
+async def backend_call(method: str, url: str, model: str) -> AsyncIterator[BackendCall]:
+    """Log and count the call with its outcome and latency; turn transport failures into
+    BackendErrors."""
+    call = BackendCall()
+    outcome = "ok"
+    started = time.perf_counter()
+    try:
+        yield call
+    except (asyncio.CancelledError, GeneratorExit):
+        outcome = "cancelled"
+        call.status = f"{call.status} (abandoned: the client went away)"
+        raise
+    except httpx.TimeoutException as exc:
+        call.status = outcome = "timeout"
+        raise BackendTimeout(f"{type(exc).__name__} from {url}") from exc
+    except httpx.TransportError as exc:
+        call.status = outcome = "unreachable"
+        raise BackendUnavailable(f"{type(exc).__name__} from {url}: {exc}") from exc
+    except BackendError as exc:
+        outcome = exc.code if call.status in (200, 101) else _http_outcome(call.status, exc.code)
+        raise
+    except Exception:
+        outcome = "error"
+        raise
+    finally:
+        if outcome == "ok" and call.status not in (200, 201, 101):
+            outcome = _http_outcome(call.status, "error")
+        BACKEND_CALLS.labels(url, outcome).inc()
+        log.info(
+            "backend request",
+            extra={
+                "fields": {
+                    "method": method,
+                    "target": url,
+                    "model": model,
+                    "status": call.status,
+                    "outcome": outcome,
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+                }
+            },
+        )
+
+
+def _http_outcome(status: int | str, otherwise: str) -> str:
+    return f"http_{status}" if isinstance(status, int) else otherwise
+
+
+async def finish_body(events: AsyncIterator[object]) -> None:
+    """Read on to the end of a streamed body once the reply is complete.
+
+    A well-behaved server ends the body right after its last event; reading that end lets the
+    connection go back to the pool instead of being closed unread. A server that keeps the
+    body open gets `DRAIN_SECONDS`, then the connection is closed as before.
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(DRAIN_SECONDS):
+            async for _ in events:
+                pass
+
+
+async def with_request_id(request: httpx.Request) -> None:
+    """httpx request hook: passes the proxied request's id on to the backend."""
+    request.headers.update(request_id_header())
+
+
+async def error_for(response: httpx.Response, *, not_found: str | None = None) -> BackendError:
+    """The error for a non-success answer; `not_found` is the user message for a 404."""
+    body = (await response.aread())[:MAX_ERROR_BODY].decode("utf-8", "replace")
+    detail = f"backend answered {response.status_code}: {body}"
+    error = error_for_status(response.status_code, detail, not_found=not_found)
+    if isinstance(error, BackendRateLimited | BackendUnavailable):
+        error.retry_after = retry_after(response.headers.get("retry-after"))
+    return error
+
+
+def error_for_status(status: int, detail: str, *, not_found: str | None = None) -> BackendError:
+    if status in (401, 403):
+        return BackendAuthFailed(detail)
+    if status == 429:
+        return BackendRateLimited(detail)
+    if status == 404:
+        return BackendRejected(detail, user_message=not_found)
+    if status == 413 or (status == 400 and "context_length" in detail):
+        return ContextTooLong(detail)
+    if status in (400, 422):
+        return BackendRejected(detail)
+    if status >= 500:
+        return BackendUnavailable(detail)
+    return BackendError(detail)
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -1,0 +1,71 @@
+"""Each (backend_protocol, streaming) pair generates only its own client and a passing proxy suite."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+from conftest import choice_questions, is_valid, render_ok
+
+PAIRS = [
+    (protocol, streaming)
+    for protocol in choice_questions()["backend_protocol"]
+    for streaming in choice_questions()["streaming"]
+    if is_valid({"backend_protocol": protocol, "streaming": streaming})
+]
+PAIR_IDS = [f"{protocol}-{streaming}" for protocol, streaming in PAIRS]
+
+CLIENT_MODULES = {
+    ("openai", "sse"): {"openai_client.py", "openai_complete_client.py"},
+    ("openai", "none"): {"openai_complete_client.py"},
+    ("custom", "sse"): {"custom_sse_client.py", "custom_complete_client.py"},
+    ("custom", "websocket"): {"custom_ws_client.py", "custom_complete_client.py"},
+    ("custom", "none"): {"custom_complete_client.py"},
+}
+CUSTOM_ONLY = {"backend_contract.py", "backend_sessions.py"}
+TIMEOUT_SECONDS = 10 * 60
+TAIL_LINES = 80
+
+
+def test_every_valid_pair_is_listed():
+    assert set(PAIRS) == set(CLIENT_MODULES)
+
+
+@pytest.mark.parametrize(("protocol", "streaming"), PAIRS, ids=PAIR_IDS)
+def test_only_the_chosen_backend_code_is_generated(copie, protocol, streaming):
+    project = render_ok(copie, backend_protocol=protocol, streaming=streaming)
+    package = next((project / "proxy" / "src").iterdir())
+    modules = {p.name for p in package.glob("*.py")}
+    clients = {m for m in modules if m.endswith("_client.py")}
+
+    assert clients == CLIENT_MODULES[(protocol, streaming)]
+    assert (CUSTOM_ONLY & modules) == (CUSTOM_ONLY if protocol == "custom" else set())
+    pyproject = (project / "proxy" / "pyproject.toml").read_text(encoding="utf-8")
+    assert ("websockets" in pyproject) == (streaming == "websocket")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("protocol", "streaming"), PAIRS, ids=PAIR_IDS)
+def test_generated_proxy_suite_passes(copie, protocol, streaming):
+    if shutil.which("uv") is None:
+        pytest.fail("the generated proxy suite needs uv on PATH")
+    project = render_ok(copie, backend_protocol=protocol, streaming=streaming)
+    proxy = project / "proxy"
+
+    for command in (["uv", "sync", "-q"], ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]):
+        try:
+            done = subprocess.run(
+                command,
+                cwd=proxy,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=TIMEOUT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"`{' '.join(command)}` ran over {TIMEOUT_SECONDS} s")
+        tail = "\n".join(done.stdout.splitlines()[-TAIL_LINES:])
+        assert done.returncode == 0, f"`{' '.join(command)}` exited {done.returncode}:\n{tail}"
