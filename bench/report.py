@@ -342,6 +342,11 @@ HOT_PATH_CHANGES = [
         "CPU per token by two thirds on a fast stream but cost more CPU and latency at 200-500 "
         "concurrent paced streams; it was dropped, so one backend delta is one ChatKit event."
     ),
+    (
+        "- Not changed: one backend delta is still one event through resilience.py's per-chunk "
+        "timeout, the heartbeat relay's queue and the SDK's serialisation, so the relay cost per "
+        "delta and the zero-delay throughput are where the baseline has them."
+    ),
 ]
 
 
