@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from .body_limit import BodySizeLimit
 from .errors import BadRequest, ProxyError, RateLimited
 from .redaction import logger
+from .request_log import RequestLog, configure_logging
 from .routes import router
 from .services import open_services
 from .settings import Settings
@@ -24,7 +25,10 @@ log = logger(__name__)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     config = settings or Settings()  # type: ignore[call-arg]  # fields come from the environment
-    _configure_logging(config.log_level)
+    configure_logging(config.log_level)
+    # The HTTP clients log every request's URL: keep credentials out of those lines too.
+    logger("httpx")
+    logger("httpx2")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -39,8 +43,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_credentials=True,
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type", "Accept-Language", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Server-Timing"],
     )
     app.add_middleware(BodySizeLimit, max_bytes=config.max_request_bytes)
+    app.add_middleware(RequestLog)  # outermost: it times and logs everything below it
     app.include_router(router)
 
     @app.exception_handler(ProxyError)
@@ -67,19 +73,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(ProxyError().to_json(), status_code=500)
 
     return app
-
-
-def _configure_logging(level: str) -> None:
-    """Show this package's logs (uvicorn configures only its own), with secrets redacted."""
-    package = logging.getLogger(__package__)
-    package.setLevel(level)
-    if not package.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        package.addHandler(handler)
-    # The HTTP clients log every request's URL.
-    logger("httpx")
-    logger("httpx2")
 
 
 @cache

@@ -1,8 +1,10 @@
-"""What every backend client shares: auth headers, request logging and error translation."""
+"""What every backend client shares: auth headers, request ids, logging, metrics and errors."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,11 +23,15 @@ from .errors import (
     BackendUnavailable,
     ContextTooLong,
 )
+from .metrics import BACKEND_CALLS
 from .redaction import logger
+from .request_log import request_id_header
 
 log = logger(__name__)
 
 MAX_ERROR_BODY = 2048
+# How long to wait for the end of a streamed body after the reply's last event.
+DRAIN_SECONDS = 0.05
 
 # Answers to a streaming attempt that mean "this backend does not stream": the proxy then asks
 # for the complete reply instead.
@@ -45,29 +51,68 @@ class BackendCall:
 
 @asynccontextmanager
 async def backend_call(method: str, url: str, model: str) -> AsyncIterator[BackendCall]:
-    """Log the call with its status and latency; turn transport failures into BackendErrors."""
+    """Log and count the call with its outcome and latency; turn transport failures into
+    BackendErrors."""
     call = BackendCall()
+    outcome = "ok"
     started = time.perf_counter()
     try:
         yield call
     except (asyncio.CancelledError, GeneratorExit):
+        outcome = "cancelled"
         call.status = f"{call.status} (abandoned: the client went away)"
         raise
     except httpx.TimeoutException as exc:
-        call.status = "timeout"
+        call.status = outcome = "timeout"
         raise BackendTimeout(f"{type(exc).__name__} from {url}") from exc
     except httpx.TransportError as exc:
-        call.status = "unreachable"
+        call.status = outcome = "unreachable"
         raise BackendUnavailable(f"{type(exc).__name__} from {url}: {exc}") from exc
+    except BackendError as exc:
+        outcome = exc.code if call.status in (200, 101) else _http_outcome(call.status, exc.code)
+        raise
+    except Exception:
+        outcome = "error"
+        raise
     finally:
+        if outcome == "ok" and call.status not in (200, 201, 101):
+            outcome = _http_outcome(call.status, "error")
+        BACKEND_CALLS.labels(url, outcome).inc()
         log.info(
-            "backend request %s %s model=%s status=%s latency_ms=%.1f",
-            method,
-            url,
-            model,
-            call.status,
-            (time.perf_counter() - started) * 1000,
+            "backend request",
+            extra={
+                "fields": {
+                    "method": method,
+                    "target": url,
+                    "model": model,
+                    "status": call.status,
+                    "outcome": outcome,
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+                }
+            },
         )
+
+
+def _http_outcome(status: int | str, otherwise: str) -> str:
+    return f"http_{status}" if isinstance(status, int) else otherwise
+
+
+async def finish_body(events: AsyncIterator[object]) -> None:
+    """Read on to the end of a streamed body once the reply is complete.
+
+    A well-behaved server ends the body right after its last event; reading that end lets the
+    connection go back to the pool instead of being closed unread. A server that keeps the
+    body open gets `DRAIN_SECONDS`, then the connection is closed as before.
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(DRAIN_SECONDS):
+            async for _ in events:
+                pass
+
+
+async def with_request_id(request: httpx.Request) -> None:
+    """httpx request hook: passes the proxied request's id on to the backend."""
+    request.headers.update(request_id_header())
 
 
 async def error_for(response: httpx.Response, *, not_found: str | None = None) -> BackendError:

@@ -38,6 +38,7 @@ from .errors import (
     BackendUnavailable,
     CircuitOpen,
 )
+from .metrics import RETRIES
 from .redaction import logger
 from .settings import Settings
 
@@ -193,6 +194,7 @@ class Endpoint:
     def _log_retry(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
+        RETRIES.labels(self.name).inc()
         log.warning(
             "backend %s attempt %d failed (%s); retrying in %.2f s",
             self.name,

@@ -5,23 +5,22 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from chatkit.server import StreamingResult
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from . import chatkit_requests
 from .conversation import ChatMessage
 from .errors import BackendError
-from .heartbeat import with_heartbeat
 from .inference import Overrides, build_request, header_metadata, merge_metadata, split_metadata
+from .metrics import exposition
 from .request_context import RequestContext
+from .request_log import RequestRecord, current_request, mark
+from .responses import to_response
 from .services import Services, services
 
 router = APIRouter()
 Svc = Annotated[Services, Depends(services)]
-
-SSE_HEADERS = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
 
 
 class SessionOut(BaseModel):
@@ -42,13 +41,25 @@ class MessageOut(BaseModel):
     model: str
 
 
-def authenticated(request: Request, svc: Svc) -> RequestContext:
-    return RequestContext(
+# Dependencies are `async def` even though they never await: FastAPI runs a plain `def`
+# dependency in a worker thread, a thread hop per request for microseconds of work.
+async def authenticated(request: Request, svc: Svc) -> RequestContext:
+    context = RequestContext(
         user_id=svc.tokens.from_authorization(request.headers.get("authorization"))
     )
+    mark("auth")
+    return context
+
+
+async def request_record() -> RequestRecord:
+    record = current_request()
+    if record is None:
+        raise RuntimeError("the RequestLog middleware is not installed")
+    return record
 
 
 Ctx = Annotated[RequestContext, Depends(authenticated)]
+Record = Annotated[RequestRecord, Depends(request_record)]
 
 
 @router.post("/api/custom/session")
@@ -60,18 +71,15 @@ async def create_session(request: Request, response: Response, svc: Svc) -> Sess
 
 
 @router.post("/chatkit")
-async def chatkit(request: Request, svc: Svc, context: Ctx) -> Response:
-    body = await request.body()
-    parsed = chatkit_requests.parse(body)
+async def chatkit(request: Request, svc: Svc, context: Ctx, record: Record) -> Response:
+    parsed = chatkit_requests.parse(await request.body())
     await chatkit_requests.check_access(parsed, svc.store, context)
     overrides, metadata = split_metadata(parsed.metadata)
     headers = header_metadata(request.headers, svc.settings.metadata_headers)
     context = replace(context, overrides=overrides, metadata=merge_metadata(metadata, headers))
-    result = await svc.chat.process(body, context)
-    if isinstance(result, StreamingResult):
-        events = with_heartbeat(result, svc.settings.heartbeat_interval_seconds)
-        return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
-    return Response(content=result.json, media_type="application/json")
+    record.mark("validate")
+    result = await svc.chat.process_request(parsed, context)
+    return await to_response(result, record, svc.settings.heartbeat_interval_seconds)
 
 
 @router.post("/api/custom/message")
@@ -98,6 +106,12 @@ async def message(payload: MessageIn, request: Request, svc: Svc, context: Ctx) 
 @router.get("/api/custom/models")
 async def list_models(svc: Svc) -> dict[str, list[dict[str, object]]]:
     return svc.models.as_json()
+
+
+@router.get("/metrics")
+async def metrics() -> Response:
+    body, content_type = exposition()
+    return Response(content=body, media_type=content_type)
 
 
 @router.get("/healthz")
