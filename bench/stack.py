@@ -205,6 +205,8 @@ class Stack:
             "DATABASE_URL": f"sqlite:///{self.work / 'chat.db'}",
             "CUSTOM_BACKEND_URL": f"http://127.0.0.1:{self.backend.port}/v1",
             "CUSTOM_MODEL": MODEL,
+            # The limiter still counts every message; the load must not be refused by it.
+            "RATE_LIMIT": "1000000/second",
         }
         command = [self.python, "-m", "uvicorn", f"{package_name(self.project)}.app:app"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--backlog", "4096"]
