@@ -152,6 +152,44 @@ def render_ok(copie, **answers: Any) -> Path:
     return result.project_dir
 
 
+OUTPUT_TAIL_LINES = 120
+
+
+def run_in_project(
+    command: list[str],
+    cwd: Path,
+    *,
+    timeout: float,
+    label: str | None = None,
+    env: dict[str, str] | None = None,
+) -> str:
+    """Run a generated project's command; fail with the end of its output unless it passes."""
+    label = label or f"`{' '.join(command)}`"
+    try:
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        output = error.output or ""
+        if isinstance(output, bytes):
+            output = output.decode(errors="replace")
+        pytest.fail(f"{label} ran over {timeout} s:\n{tail_of(output)}")
+    assert done.returncode == 0, f"{label} exited {done.returncode}:\n{tail_of(done.stdout)}"
+    return done.stdout
+
+
+def tail_of(output: str) -> str:
+    return "\n".join(output.splitlines()[-OUTPUT_TAIL_LINES:])
+
+
 def copy_template_tree(destination: Path) -> Path:
     """Copy the template repository's working tree to `destination`, as git would see it.
 

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 
 import pytest
-from conftest import choice_questions, render_ok
+from conftest import choice_questions, render_ok, run_in_project
 
 TIMEOUT_SECONDS = 10 * 60
-TAIL_LINES = 80
 
 FULL = {
     ("anonymous", "api_key"),
@@ -61,17 +59,10 @@ def test_pair_passes_its_auth_tests(copie, user_auth: str, backend_auth: str) ->
     tests = FULL_TESTS if (user_auth, backend_auth) in FULL else WHERE_THEY_MEET
     env = {**os.environ, "UV_NO_PROGRESS": "1"}
     env.pop("VIRTUAL_ENV", None)  # the template's own venv is not the project's
-    done = subprocess.run(
+    run_in_project(
         ["uv", "run", "--quiet", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
-        cwd=project / "proxy",
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        project / "proxy",
         timeout=TIMEOUT_SECONDS,
-        check=False,
+        label=f"{user_auth} x {backend_auth}",
+        env=env,
     )
-
-    tail = "\n".join(done.stdout.splitlines()[-TAIL_LINES:])
-    assert done.returncode == 0, f"{user_auth} x {backend_auth}:\n{tail}"

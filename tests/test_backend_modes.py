@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
-from conftest import choice_questions, is_valid, render_ok
+from conftest import choice_questions, is_valid, render_ok, run_in_project
 
 PAIRS = [
     (protocol, streaming)
@@ -25,7 +24,6 @@ CLIENT_MODULES = {
 }
 CUSTOM_ONLY = {"backend_contract.py", "backend_sessions.py"}
 TIMEOUT_SECONDS = 10 * 60
-TAIL_LINES = 80
 
 
 def test_every_valid_pair_is_listed():
@@ -54,18 +52,4 @@ def test_generated_proxy_suite_passes(copie, protocol, streaming):
     proxy = project / "proxy"
 
     for command in (["uv", "sync", "-q"], ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]):
-        try:
-            done = subprocess.run(
-                command,
-                cwd=proxy,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                timeout=TIMEOUT_SECONDS,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"`{' '.join(command)}` ran over {TIMEOUT_SECONDS} s")
-        tail = "\n".join(done.stdout.splitlines()[-TAIL_LINES:])
-        assert done.returncode == 0, f"`{' '.join(command)}` exited {done.returncode}:\n{tail}"
+        run_in_project(command, proxy, timeout=TIMEOUT_SECONDS)

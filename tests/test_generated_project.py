@@ -6,12 +6,11 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import render_ok
+from conftest import render_ok, run_in_project, tail_of
 
 TIMEOUT_SECONDS = 20 * 60
 POSTGRES_TIMEOUT_SECONDS = 10 * 60
 TOOLS = ("make", "uv", "node", "npm")
-TAIL_LINES = 120
 
 
 @pytest.mark.slow
@@ -40,24 +39,7 @@ def _assert_make_passes(project, target: str) -> None:
         pytest.fail(f"`make {target}` of the generated project needs {missing} on PATH")
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
 
-    try:
-        done = subprocess.run(
-            ["make", target],
-            cwd=project,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=TIMEOUT_SECONDS,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as error:
-        output = error.output or ""
-        if isinstance(output, bytes):
-            output = output.decode(errors="replace")
-        pytest.fail(f"`make {target}` ran over {TIMEOUT_SECONDS} s:\n{_tail(output)}")
-
-    assert done.returncode == 0, f"`make {target}` exited {done.returncode}:\n{_tail(done.stdout)}"
+    run_in_project(["make", target], project, timeout=TIMEOUT_SECONDS)
 
 
 @pytest.mark.slow
@@ -65,24 +47,7 @@ def test_generated_postgres_proxy_suite_passes_against_real_postgresql(copie):
     # Only the proxy differs between stores; the web suite is the default project's. The
     # generated suite starts its own throwaway PostgreSQL server: here it must not skip.
     project = render_ok(copie, store="postgres")
-    done = subprocess.run(
-        ["make", "test-proxy"],
-        cwd=project,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=POSTGRES_TIMEOUT_SECONDS,
-        check=False,
-    )
-
-    assert done.returncode == 0, (
-        f"`make test-proxy` exited {done.returncode}:\n{_tail(done.stdout)}"
-    )
-    summary = done.stdout.strip().splitlines()[-1]
-    assert " passed" in summary, _tail(done.stdout)
-    assert "skipped" not in summary, f"PostgreSQL tests skipped:\n{_tail(done.stdout)}"
-
-
-def _tail(output: str) -> str:
-    return "\n".join(output.splitlines()[-TAIL_LINES:])
+    output = run_in_project(["make", "test-proxy"], project, timeout=POSTGRES_TIMEOUT_SECONDS)
+    summary = output.strip().splitlines()[-1]
+    assert " passed" in summary, tail_of(output)
+    assert "skipped" not in summary, f"PostgreSQL tests skipped:\n{tail_of(output)}"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import copier
 import pytest
 import yaml
-from conftest import REPO_ROOT, render_ok
+from conftest import REPO_ROOT, render_ok, run_in_project
 from test_render import assert_clean
 
 TIMEOUT_SECONDS = 15 * 60
@@ -71,15 +70,4 @@ def test_the_multi_model_proxy_suite_passes(copie):
     if missing:
         pytest.fail(f"the generated proxy suite needs {missing} on PATH")
     project = render_ok(copie, multi_model=True)
-    done = subprocess.run(
-        ["make", "test-proxy"],
-        cwd=project,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=TIMEOUT_SECONDS,
-        check=False,
-    )
-    tail = "\n".join(done.stdout.splitlines()[-80:])
-    assert done.returncode == 0, f"`make test-proxy` exited {done.returncode}:\n{tail}"
+    run_in_project(["make", "test-proxy"], project, timeout=TIMEOUT_SECONDS)
