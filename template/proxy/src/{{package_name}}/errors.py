@@ -64,6 +64,14 @@ class RateLimited(ProxyError):
         self.retry_after = retry_after
 
 
+class SharedStateUnavailable(ProxyError):
+    """Redis (REDIS_URL), where the replicas keep rate-limit counts and credentials, is down."""
+
+    status_code = 503
+    code = "shared_state_unavailable"
+    user_message = "The chat service is briefly unavailable. Please try again in a moment."
+
+
 class IdentityProviderUnavailable(ProxyError):
     status_code = 503
     code = "identity_provider_unavailable"

@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator
 from typing import Protocol
 
 from limits import parse
-from limits.aio.storage import MemoryStorage
+from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 
 from .conversation import ChatRequest
-from .errors import RateLimited
+from .errors import RateLimited, SharedStateUnavailable
 
 
 class ChatBackend(Protocol):
@@ -22,18 +23,21 @@ class ChatBackend(Protocol):
 
 
 class MessageRateLimit:
-    def __init__(self, rate: str) -> None:
+    def __init__(self, rate: str, counts: Storage) -> None:
+        """`counts`: in this process, or in Redis to hold the limit across replicas."""
         self._rate = rate
         self._item = parse(rate)
-        # In memory, so per process: run one proxy process, or move the counts to Redis
-        # (limits.aio.storage.RedisStorage) when you run several.
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(counts)
 
     async def check(self, user_id: str) -> None:
         """Count one message for `user_id`; RateLimited if that is one too many."""
-        if await self._limiter.hit(self._item, "messages", user_id):
-            return
-        stats = await self._limiter.get_window_stats(self._item, "messages", user_id)
+        try:
+            if await self._limiter.hit(self._item, "messages", user_id):
+                return
+            stats = await self._limiter.get_window_stats(self._item, "messages", user_id)
+        except StorageError as exc:
+            # Fail closed: a message that cannot be counted is not sent.
+            raise SharedStateUnavailable(f"rate limit counts: {exc.storage_error!r}") from exc
         raise RateLimited(max(1, math.ceil(stats.reset_time - time.time())), self._rate)
 
 
