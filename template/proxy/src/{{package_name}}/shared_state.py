@@ -162,9 +162,8 @@ class RedisCache:
         value = self._near.peek(key)
         if value is not None:
             return value
-        async with _reaching_redis():
-            async with self._redis.pipeline(transaction=False) as pipe:
-                stored, ttl_ms = await pipe.get(KEY_PREFIX + key).pttl(KEY_PREFIX + key).execute()
+        async with _reaching_redis(), self._redis.pipeline(transaction=False) as pipe:
+            stored, ttl_ms = await pipe.get(KEY_PREFIX + key).pttl(KEY_PREFIX + key).execute()
         if stored is None:
             return None
         value = stored.decode()
@@ -191,7 +190,9 @@ class RedisCache:
             name, token = f"{KEY_PREFIX}{key}:lock", secrets.token_hex(16)
             async with _reaching_redis():
                 # The lock expires on its own, so this wait ends even if its holder died.
-                while not await self._redis.set(name, token, nx=True, px=int(LOCK_SECONDS * 1000)):
+                while True:
+                    if await self._redis.set(name, token, nx=True, px=int(LOCK_SECONDS * 1000)):
+                        break
                     await asyncio.sleep(_LOCK_POLL_SECONDS)
             try:
                 yield
