@@ -19,13 +19,19 @@ def test_compose_file_wires_the_services_of_the_answers(copie, store):
     compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
 
     services = compose["services"]
-    expected = {"web", "proxy", "postgres"} if store == "postgres" else {"web", "proxy"}
+    expected = (
+        {"web", "proxy", "redis", "postgres"} if store == "postgres" else {"web", "proxy", "redis"}
+    )
     assert set(services) == expected
     for name in ("web", "proxy"):
         context = services[name]["build"]
         context = context["context"] if isinstance(context, dict) else context
         assert (project / context / "Dockerfile").is_file(), f"{name}: no Dockerfile in {context}"
     assert services["web"]["environment"]["PROXY_URL"] == "http://proxy:8000"
+    # Every replica of the proxy shares its rate limits and cached credentials through Redis.
+    assert services["proxy"]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    assert services["proxy"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert services["redis"]["image"].startswith("redis:")
     database_url = services["proxy"]["environment"]["DATABASE_URL"]
     if store == "postgres":
         assert database_url.startswith("postgresql://")
