@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .errors import SharedStateUnavailable
+from .redaction import REDACTOR
 from .settings import Settings
 
 # Every key this app writes starts with it, so several apps can share one Redis.
@@ -220,6 +221,8 @@ async def open_shared_state(settings: Settings) -> AsyncIterator[SharedState]:
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), _REDIS_RETRIES),
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
     )
+    # redis://:password@host is a form the log redaction's URL pattern does not know.
+    REDACTOR.add(str(redis.connection_pool.connection_kwargs.get("password") or ""))
     try:
         try:
             await redis.ping()
