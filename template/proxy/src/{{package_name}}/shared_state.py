@@ -163,12 +163,13 @@ class RedisCache:
         value = self._near.peek(key)
         if value is not None:
             return value
-        async with _reaching_redis(), self._redis.pipeline(transaction=False) as pipe:
+        # One round trip, and atomic: the value cannot expire between the two answers.
+        async with _reaching_redis(), self._redis.pipeline() as pipe:
             stored, ttl_ms = await pipe.get(KEY_PREFIX + key).pttl(KEY_PREFIX + key).execute()
         if stored is None:
             return None
         value = stored.decode()
-        self._near.put(key, value, ttl_ms / 1000 if ttl_ms >= 0 else None)
+        self._near.put(key, value, None if ttl_ms == -1 else ttl_ms / 1000)  # -1: no expiry
         return value
 
     async def set(self, key: str, value: str, ttl: float | None) -> None:
