@@ -14,6 +14,8 @@ so every backend gets the same limits:
 from __future__ import annotations
 
 import asyncio
+import itertools
+import random
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -22,17 +24,11 @@ from typing import Protocol
 import anyio
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_random_exponential,
-)
 
 from .conversation import ChatRequest
 from .errors import (
     BackendAuthFailed,
+    BackendError,
     BackendRateLimited,
     BackendRejected,
     BackendTimeout,
@@ -231,7 +227,6 @@ class Endpoint:
         self._client = client
         self._policy = policy
         self._breakers = breakers
-        self._backoff = wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[str]:
         try:
@@ -247,34 +242,35 @@ class Endpoint:
                 yield delta
 
     async def _attempts(self, request: ChatRequest) -> AsyncIterator[str]:
+        # A plain loop rather than a retry library: it runs for every request, and the retry
+        # rules fit in a few lines.
         relayed = False
-
-        def worth_retrying(error: BaseException) -> bool:
-            return (
-                not relayed
-                and isinstance(error, _RETRYABLE)
+        for attempt in itertools.count(1):
+            try:
+                breaker = await self._breakers.get_breaker(self.name)
+                deltas = self._timed(self._client.stream(request))
+                async with breaker, aclosing(deltas):
+                    async for delta in deltas:
+                        relayed = True
+                        yield delta
+                return
+            except OpenedState as exc:
                 # Waiting a few seconds will not end a cooldown: let the caller move on.
-                and not isinstance(error, CircuitOpen)
-            )
-
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._policy.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception(worth_retrying),
-            before_sleep=self._log_retry,
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                try:
-                    breaker = await self._breakers.get_breaker(self.name)
-                    deltas = self._timed(self._client.stream(request))
-                    async with breaker, aclosing(deltas):
-                        async for delta in deltas:
-                            relayed = True
-                            yield delta
-                except OpenedState as exc:
-                    raise CircuitOpen(f"{self.name}: circuit open after repeated failures") from exc
+                raise CircuitOpen(f"{self.name}: circuit open after repeated failures") from exc
+            except _RETRYABLE as exc:
+                # Text already shown is never shown twice.
+                if relayed or attempt >= self._policy.max_attempts:
+                    raise
+                wait = self._wait(exc, attempt)
+                RETRIES.labels(self.name).inc()
+                log.warning(
+                    "backend %s attempt %d failed (%s); retrying in %.2f s",
+                    self.name,
+                    attempt,
+                    exc,
+                    wait,
+                )
+                await asyncio.sleep(wait)
 
     async def probe(self) -> None:
         await self._client.probe()
@@ -288,21 +284,10 @@ class Endpoint:
         finally:
             await reader.close()
 
-    def _wait(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
+    def _wait(self, error: BackendError, attempt: int) -> float:
+        """The backend's `Retry-After`, or exponential backoff with full jitter; both capped."""
         retry_after = getattr(error, "retry_after", None)
         if retry_after is not None:
             return min(retry_after, self._policy.max_wait)
-        return self._backoff(state)
-
-    def _log_retry(self, state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        wait = state.next_action.sleep if state.next_action else 0.0
-        RETRIES.labels(self.name).inc()
-        log.warning(
-            "backend %s attempt %d failed (%s); retrying in %.2f s",
-            self.name,
-            state.attempt_number,
-            error,
-            wait,
-        )
+        ceiling = self._policy.initial_wait * 2 ** (attempt - 1)
+        return random.uniform(0, min(ceiling, self._policy.max_wait))
