@@ -64,8 +64,11 @@ class EventStreamResponse(Response):
                     await self._send(send, PING)
                 self._last_sent = loop.time()
                 continue
-            with anyio.move_on_after(wait):
-                while (await receive())["type"] != "http.disconnect":
-                    pass
-                stream.cancel()
-                return
+            try:
+                async with asyncio.timeout(wait):
+                    while (await receive())["type"] != "http.disconnect":
+                        pass
+            except TimeoutError:
+                continue
+            stream.cancel()
+            return
