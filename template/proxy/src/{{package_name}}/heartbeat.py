@@ -50,6 +50,8 @@ class EventStreamResponse(Response):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
             finally:
                 watcher.cancel()
+        if self.background is not None:
+            await self.background()
 
     async def _send(self, send: Send, body: bytes) -> None:
         async with self._sending:
