@@ -18,6 +18,7 @@ from chatkit.types import (
     AssistantMessageItem,
     ChatKitReq,
     StreamOptions,
+    Thread,
     ThreadItem,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
@@ -111,7 +112,7 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
     async def _reply(
         self, thread: ThreadMetadata, input_user_message: UserMessageItem, context: RequestContext
     ) -> AsyncIterator[ThreadStreamEvent]:
-        history = to_messages(await self._history(thread, context))
+        history = to_messages(await self._history(thread, input_user_message, context))
         try:
             model = self._models.resolve(input_user_message.inference_options.model)
             request = build_request(
@@ -176,7 +177,13 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
             ThreadItemDoneEvent(item=message.model_copy(update={"content": [content]})),
         ]
 
-    async def _history(self, thread: ThreadMetadata, context: RequestContext) -> list[ThreadItem]:
+    async def _history(
+        self, thread: ThreadMetadata, message: UserMessageItem, context: RequestContext
+    ) -> list[ThreadItem]:
+        if isinstance(thread, Thread) and not thread.items.data:
+            # A thread created by this request (the SDK passes it whole, with no items): its
+            # history is the message just stored, no need to read it back.
+            return [message]
         page = await self.store.load_thread_items(
             thread.id, None, self._history_max_items, "desc", context
         )

@@ -7,57 +7,70 @@ Load balancers and proxies cut connections that stay quiet for about a minute; a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable
 
 import anyio
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 PING = b": ping\n\n"
-# How long a leaving client's stream may take to wind down (it saves the partial answer).
-_WIND_DOWN_SECONDS = 5.0
 
 
-class _End:
-    pass
+class EventStreamResponse(Response):
+    """An ASGI response streaming `events`, with PING whenever none went out for `interval` s.
 
+    The events are sent by the request's own task as they come. A watcher task per stream
+    waits for the client to leave (then the stream is cancelled where it waits, normally on the
+    backend, so the upstream request closes and the partial answer is saved) and, when the
+    stream has been quiet for `interval`, sends the ping: nothing is added per event.
+    """
 
-async def with_heartbeat(events: AsyncIterable[bytes], interval: float) -> AsyncIterator[bytes]:
-    """`events`, with PING in between whenever none came for `interval` seconds."""
-    # The events are produced in a task of their own, one step ahead at most: a slow client
-    # holds the producer back instead of making it buffer the reply.
-    queue: asyncio.Queue[bytes | BaseException | _End] = asyncio.Queue(maxsize=1)
-    producer = asyncio.create_task(_produce(events, queue))
-    getter: asyncio.Future[bytes | BaseException | _End] | None = None
-    try:
+    def __init__(
+        self, events: AsyncIterable[bytes], interval: float, headers: dict[str, str]
+    ) -> None:
+        self.status_code = 200
+        self.media_type = "text/event-stream"
+        self.background = None
+        self.init_headers(headers)
+        self._events = events
+        self._interval = interval
+        self._last_sent = 0.0
+        self._sending = asyncio.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        loop = asyncio.get_running_loop()
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        self._last_sent = loop.time()
+        with anyio.CancelScope() as stream:
+            watcher = asyncio.create_task(self._watch(receive, send, stream))
+            try:
+                async for event in self._events:
+                    await self._send(send, event)
+                    self._last_sent = loop.time()
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            finally:
+                watcher.cancel()
+        if self.background is not None:
+            await self.background()
+
+    async def _send(self, send: Send, body: bytes) -> None:
+        async with self._sending:
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+
+    async def _watch(self, receive: Receive, send: Send, stream: anyio.CancelScope) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            getter = getter or asyncio.ensure_future(queue.get())
-            done, _ = await asyncio.wait({getter}, timeout=interval)
-            if not done:
-                yield PING
+            wait = self._interval - (loop.time() - self._last_sent)
+            if wait <= 0:
+                if not self._sending.locked():  # an event on its way is as good as a ping
+                    await self._send(send, PING)
+                self._last_sent = loop.time()
                 continue
-            item, getter = getter.result(), None
-            if isinstance(item, _End):
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        if getter is not None:
-            getter.cancel()
-        if not producer.done():
-            # The client left: cancel the producer where it waits (normally on the backend),
-            # so the upstream request closes and the partial answer is saved.
-            producer.cancel()
-            with anyio.move_on_after(_WIND_DOWN_SECONDS, shield=True):
-                await asyncio.wait({producer})
-
-
-async def _produce(
-    events: AsyncIterable[bytes], queue: asyncio.Queue[bytes | BaseException | _End]
-) -> None:
-    try:
-        async for event in events:
-            await queue.put(event)
-    except Exception as exc:
-        await queue.put(exc)
-    else:
-        await queue.put(_End())
+            try:
+                async with asyncio.timeout(wait):
+                    while (await receive())["type"] != "http.disconnect":
+                        pass
+            except TimeoutError:
+                continue
+            stream.cancel()
+            return

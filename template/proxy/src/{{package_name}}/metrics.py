@@ -48,7 +48,9 @@ STREAM_DURATION = Histogram(
     buckets=_DURATION_BUCKETS,
 )
 STREAMED_DELTAS = Counter(
-    "chatkit_proxy_streamed_deltas", "Text deltas (about one token each) received from the backend."
+    "chatkit_proxy_streamed_deltas",
+    "Text deltas relayed to the client, one ChatKit event each: a token, or the tokens a fast "
+    "backend sent while the previous delta was going out, joined.",
 )
 OPEN_STREAMS = Gauge("chatkit_proxy_open_streams", "Streamed answers in progress.")
 

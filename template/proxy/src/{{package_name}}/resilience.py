@@ -14,24 +14,21 @@ so every backend gets the same limits:
 from __future__ import annotations
 
 import asyncio
+import itertools
+import random
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Protocol
 
+import anyio
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_random_exponential,
-)
 
 from .conversation import ChatRequest
 from .errors import (
     BackendAuthFailed,
+    BackendError,
     BackendRateLimited,
     BackendRejected,
     BackendTimeout,
@@ -90,6 +87,122 @@ class Policy:
 _RETRYABLE = (BackendUnavailable, BackendTimeout, BackendRateLimited)
 
 
+# How much text the backend may get ahead of the client before it is no longer read: a slow
+# client holds the backend back instead of making the proxy buffer the reply.
+_READ_AHEAD_CHARS = 64 * 1024
+# How long a leaving client's backend call may take to close.
+_CLOSE_SECONDS = 5.0
+
+
+class _Reader:
+    """Reads one backend stream in a task of its own; hands on what has arrived, joined.
+
+    Text that arrives while the previous delta is being relayed goes out as one delta: a fast
+    backend costs one ChatKit event per batch instead of one per token, and a slow one is
+    relayed token by token, as soon as each arrives (nothing is held back). The reader runs at
+    most `_READ_AHEAD_CHARS` ahead of the relay.
+
+    The time limits (first chunk, idle, total) are one timer, armed at the nearest deadline
+    and moved on only when it fires: no timeout is set up per chunk.
+    """
+
+    def __init__(self, chunks: AsyncIterator[str], policy: Policy, name: str) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._policy = policy
+        self._name = name
+        self._parts: list[str] = []
+        self._size = 0
+        # StopAsyncIteration once the stream has ended, or the error it ended with.
+        self._end: BaseException | None = None
+        self._relay_waits: asyncio.Future[None] | None = None
+        self._reader_waits: asyncio.Future[None] | None = None
+        started = self._loop.time()
+        self._end_by = started + policy.total_timeout
+        self._idle_since = started
+        self._limit, self._waiting_for = policy.first_chunk_timeout, "first chunk"
+        self._task = asyncio.create_task(self._read(chunks))
+        self._timer = self._loop.call_at(self._deadline(), self._on_deadline)
+
+    async def next_text(self) -> str:
+        """Everything received since the last call; "" at the end of the reply."""
+        while not self._parts:
+            if isinstance(self._end, StopAsyncIteration):
+                return ""
+            if self._end is not None:
+                raise self._end
+            self._relay_waits = self._loop.create_future()
+            await self._relay_waits
+        text = self._parts[0] if len(self._parts) == 1 else "".join(self._parts)
+        self._parts.clear()
+        self._size = 0
+        _wake(self._reader_waits)
+        return text
+
+    async def close(self) -> None:
+        self._timer.cancel()
+        if not self._task.done():
+            # The relay stopped early (the client left, or an error above): close the backend
+            # call where it waits, so the upstream request ends now.
+            self._task.cancel()
+            with anyio.move_on_after(_CLOSE_SECONDS, shield=True):
+                await asyncio.wait({self._task})
+
+    async def _read(self, chunks: AsyncIterator[str]) -> None:
+        try:
+            async with aclosing(chunks):
+                async for chunk in chunks:
+                    self._parts.append(chunk)
+                    self._size += len(chunk)
+                    self._idle_since = self._loop.time()
+                    self._limit = self._policy.idle_timeout
+                    self._waiting_for = "chunk (idle timeout)"
+                    _wake(self._relay_waits)
+                    if self._size >= _READ_AHEAD_CHARS:
+                        await self._wait_for_relay()
+            self._finish(StopAsyncIteration())
+        except Exception as exc:
+            self._finish(exc)
+        except asyncio.CancelledError:
+            self._finish(BackendUnavailable(f"{self._name}: the backend call was cancelled"))
+            raise
+
+    async def _wait_for_relay(self) -> None:
+        """Stop reading until the relay has taken the text: the backend is not idle meanwhile."""
+        while self._size >= _READ_AHEAD_CHARS:
+            self._reader_waits = self._loop.create_future()
+            await self._reader_waits
+        self._reader_waits = None
+        self._idle_since = self._loop.time()
+
+    def _finish(self, end: BaseException) -> None:
+        if self._end is None:  # a timeout, set before the read was cancelled, stays
+            self._end = end
+        self._timer.cancel()
+        _wake(self._relay_waits)
+
+    def _deadline(self) -> float:
+        if self._reader_waits is not None:  # not reading: only the total time counts
+            return self._end_by
+        return min(self._idle_since + self._limit, self._end_by)
+
+    def _on_deadline(self) -> None:
+        deadline = self._deadline()
+        if self._loop.time() < deadline:  # a chunk came since the timer was set
+            self._timer = self._loop.call_at(deadline, self._on_deadline)
+            return
+        if deadline == self._end_by:
+            waited, waiting_for = self._policy.total_timeout, "end of the reply (total timeout)"
+        else:
+            waited, waiting_for = self._limit, self._waiting_for
+        self._finish(BackendTimeout(f"{self._name}: no {waiting_for} within {waited:.1f} s"))
+        self._task.cancel()
+
+
+def _wake(waiter: asyncio.Future[None] | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)
+
+
 class RenewableAuth(Protocol):
     async def headers(self, user_id: str) -> dict[str, str]: ...
 
@@ -114,7 +227,6 @@ class Endpoint:
         self._client = client
         self._policy = policy
         self._breakers = breakers
-        self._backoff = wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[str]:
         try:
@@ -130,75 +242,52 @@ class Endpoint:
                 yield delta
 
     async def _attempts(self, request: ChatRequest) -> AsyncIterator[str]:
+        # A plain loop rather than a retry library: it runs for every request, and the retry
+        # rules fit in a few lines.
         relayed = False
-
-        def worth_retrying(error: BaseException) -> bool:
-            return (
-                not relayed
-                and isinstance(error, _RETRYABLE)
+        for attempt in itertools.count(1):
+            try:
+                breaker = await self._breakers.get_breaker(self.name)
+                deltas = self._timed(self._client.stream(request))
+                async with breaker, aclosing(deltas):
+                    async for delta in deltas:
+                        relayed = True
+                        yield delta
+                return
+            except OpenedState as exc:
                 # Waiting a few seconds will not end a cooldown: let the caller move on.
-                and not isinstance(error, CircuitOpen)
-            )
-
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._policy.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception(worth_retrying),
-            before_sleep=self._log_retry,
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                try:
-                    breaker = await self._breakers.get_breaker(self.name)
-                    deltas = self._timed(self._client.stream(request))
-                    async with breaker, aclosing(deltas):
-                        async for delta in deltas:
-                            relayed = True
-                            yield delta
-                except OpenedState as exc:
-                    raise CircuitOpen(f"{self.name}: circuit open after repeated failures") from exc
+                raise CircuitOpen(f"{self.name}: circuit open after repeated failures") from exc
+            except _RETRYABLE as exc:
+                # Text already shown is never shown twice.
+                if relayed or attempt >= self._policy.max_attempts:
+                    raise
+                wait = self._wait(exc, attempt)
+                RETRIES.labels(self.name).inc()
+                log.warning(
+                    "backend %s attempt %d failed (%s); retrying in %.2f s",
+                    self.name,
+                    attempt,
+                    exc,
+                    wait,
+                )
+                await asyncio.sleep(wait)
 
     async def probe(self) -> None:
         await self._client.probe()
 
     async def _timed(self, chunks: AsyncIterator[str]) -> AsyncIterator[str]:
-        """Relays `chunks`, failing with BackendTimeout when the backend stalls."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._policy.total_timeout
-        limit, waiting_for = self._policy.first_chunk_timeout, "first chunk"
-        async with aclosing(chunks):
-            while True:
-                budget = min(limit, deadline - loop.time())
-                try:
-                    async with asyncio.timeout(budget):
-                        delta = await anext(chunks)
-                except StopAsyncIteration:
-                    return
-                except TimeoutError as exc:
-                    if budget < limit:
-                        waiting_for = "end of the reply (total timeout)"
-                    raise BackendTimeout(
-                        f"{self.name}: no {waiting_for} within {budget:.1f} s"
-                    ) from exc
-                yield delta
-                limit, waiting_for = self._policy.idle_timeout, "chunk (idle timeout)"
+        """Relays `chunks`, joined as they pile up, failing with BackendTimeout on a stall."""
+        reader = _Reader(chunks, self._policy, self.name)
+        try:
+            while text := await reader.next_text():
+                yield text
+        finally:
+            await reader.close()
 
-    def _wait(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
+    def _wait(self, error: BackendError, attempt: int) -> float:
+        """The backend's `Retry-After`, or exponential backoff with full jitter; both capped."""
         retry_after = getattr(error, "retry_after", None)
         if retry_after is not None:
             return min(retry_after, self._policy.max_wait)
-        return self._backoff(state)
-
-    def _log_retry(self, state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        wait = state.next_action.sleep if state.next_action else 0.0
-        RETRIES.labels(self.name).inc()
-        log.warning(
-            "backend %s attempt %d failed (%s); retrying in %.2f s",
-            self.name,
-            state.attempt_number,
-            error,
-            wait,
-        )
+        ceiling = self._policy.initial_wait * 2 ** (attempt - 1)
+        return random.uniform(0, min(ceiling, self._policy.max_wait))

@@ -14,9 +14,8 @@ from collections.abc import AsyncIterator
 
 from chatkit.server import NonStreamingResult, StreamingResult
 from fastapi import Response
-from fastapi.responses import StreamingResponse
 
-from .heartbeat import with_heartbeat
+from .heartbeat import EventStreamResponse
 from .metrics import OPEN_STREAMS, STREAM_DURATION
 from .request_log import PERSISTED, RequestRecord
 
@@ -52,8 +51,7 @@ async def to_response(
         if PERSISTED in record.marks:
             break
     headers = {**SSE_HEADERS, "Server-Timing": server_timing(record)}
-    events = with_heartbeat(_relay(b"".join(head), frames, record), heartbeat_interval)
-    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+    return EventStreamResponse(_relay(b"".join(head), frames, record), heartbeat_interval, headers)
 
 
 async def _relay(
