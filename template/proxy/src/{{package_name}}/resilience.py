@@ -14,8 +14,6 @@ so every backend gets the same limits:
 from __future__ import annotations
 
 import asyncio
-import itertools
-import random
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -24,16 +22,23 @@ from typing import Protocol
 import anyio
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 
 from .conversation import ChatRequest
 from .errors import (
     BackendAuthFailed,
-    BackendError,
     BackendRateLimited,
     BackendRejected,
     BackendTimeout,
     BackendUnavailable,
     CircuitOpen,
+    SharedStateUnavailable,
 )
 from .metrics import RETRIES
 from .redaction import logger
@@ -75,12 +80,18 @@ class Policy:
         )
 
     def breakers(self) -> AsyncCircuitBreakerFactory:
-        # A refused request (4xx) says nothing about the endpoint's health, and a client that
-        # leaves mid-answer was being served fine: neither counts as a failure.
+        # A refused request (4xx) says nothing about the endpoint's health, a client that leaves
+        # mid-answer was being served fine, and Redis being away is not the backend's fault:
+        # none of them counts as a failure.
         return AsyncCircuitBreakerFactory(
             default_threshold=self.breaker_failures,
             default_ttl=self.breaker_cooldown,
-            exclude=[BackendRejected, asyncio.CancelledError, GeneratorExit],
+            exclude=[
+                BackendRejected,
+                SharedStateUnavailable,
+                asyncio.CancelledError,
+                GeneratorExit,
+            ],
         )
 
 
@@ -227,6 +238,7 @@ class Endpoint:
         self._client = client
         self._policy = policy
         self._breakers = breakers
+        self._backoff = wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[str]:
         try:
@@ -242,35 +254,34 @@ class Endpoint:
                 yield delta
 
     async def _attempts(self, request: ChatRequest) -> AsyncIterator[str]:
-        # A plain loop rather than a retry library: it runs for every request, and the retry
-        # rules fit in a few lines.
         relayed = False
-        for attempt in itertools.count(1):
-            try:
-                breaker = await self._breakers.get_breaker(self.name)
-                deltas = self._timed(self._client.stream(request))
-                async with breaker, aclosing(deltas):
-                    async for delta in deltas:
-                        relayed = True
-                        yield delta
-                return
-            except OpenedState as exc:
+
+        def worth_retrying(error: BaseException) -> bool:
+            return (
+                not relayed
+                and isinstance(error, _RETRYABLE)
                 # Waiting a few seconds will not end a cooldown: let the caller move on.
-                raise CircuitOpen(f"{self.name}: circuit open after repeated failures") from exc
-            except _RETRYABLE as exc:
-                # Text already shown is never shown twice.
-                if relayed or attempt >= self._policy.max_attempts:
-                    raise
-                wait = self._wait(exc, attempt)
-                RETRIES.labels(self.name).inc()
-                log.warning(
-                    "backend %s attempt %d failed (%s); retrying in %.2f s",
-                    self.name,
-                    attempt,
-                    exc,
-                    wait,
-                )
-                await asyncio.sleep(wait)
+                and not isinstance(error, CircuitOpen)
+            )
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._policy.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception(worth_retrying),
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                try:
+                    breaker = await self._breakers.get_breaker(self.name)
+                    deltas = self._timed(self._client.stream(request))
+                    async with breaker, aclosing(deltas):
+                        async for delta in deltas:
+                            relayed = True
+                            yield delta
+                except OpenedState as exc:
+                    raise CircuitOpen(f"{self.name}: circuit open after repeated failures") from exc
 
     async def probe(self) -> None:
         await self._client.probe()
@@ -284,10 +295,22 @@ class Endpoint:
         finally:
             await reader.close()
 
-    def _wait(self, error: BackendError, attempt: int) -> float:
-        """The backend's `Retry-After`, or exponential backoff with full jitter; both capped."""
+    def _wait(self, state: RetryCallState) -> float:
+        """The backend's `Retry-After`, or exponential backoff with jitter; both capped."""
+        error = state.outcome.exception() if state.outcome else None
         retry_after = getattr(error, "retry_after", None)
         if retry_after is not None:
             return min(retry_after, self._policy.max_wait)
-        ceiling = self._policy.initial_wait * 2 ** (attempt - 1)
-        return random.uniform(0, min(ceiling, self._policy.max_wait))
+        return self._backoff(state)
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        RETRIES.labels(self.name).inc()
+        log.warning(
+            "backend %s attempt %d failed (%s); retrying in %.2f s",
+            self.name,
+            state.attempt_number,
+            error,
+            wait,
+        )
