@@ -9,7 +9,7 @@ from typing import Protocol
 
 from limits import parse
 from limits.aio.storage import Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 
 from .conversation import ChatRequest
@@ -27,7 +27,9 @@ class MessageRateLimit:
         """`counts`: in this process, or in Redis to hold the limit across replicas."""
         self._rate = rate
         self._item = parse(rate)
-        self._limiter = MovingWindowRateLimiter(counts)
+        # Two counters per user and window, weighted: close to a moving window without keeping
+        # (and expiring) a timestamp per message.
+        self._limiter = SlidingWindowCounterRateLimiter(counts)
 
     async def check(self, user_id: str) -> None:
         """Count one message for `user_id`; RateLimited if that is one too many."""
