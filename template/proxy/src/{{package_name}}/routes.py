@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from . import chatkit_requests
 from .conversation import ChatMessage
-from .errors import BackendError
+from .errors import BackendError, SharedStateUnavailable
 from .inference import Overrides, build_request, header_metadata, merge_metadata, split_metadata
 from .metrics import exposition
 from .request_context import RequestContext
@@ -121,6 +121,12 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(svc: Svc) -> JSONResponse:
+    if not await svc.shared.counts.check():
+        error = SharedStateUnavailable()
+        return JSONResponse(
+            {"status": "unavailable", "shared_state": error.code, "message": error.user_message},
+            status_code=503,
+        )
     try:
         await svc.backends.probe()
     except BackendError as exc:
