@@ -186,6 +186,20 @@ def run_in_project(
     return done.stdout
 
 
+MAKE_TIMEOUT_SECONDS = 20 * 60
+MAKE_TOOLS = ("make", "uv", "node", "npm")
+
+
+def make_passes(project: Path, target: str, *, label: str | None = None) -> str:
+    """Run `make <target>` in a freshly rendered project (a git repository, like a user's)."""
+    missing = [tool for tool in MAKE_TOOLS if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(f"`make {target}` of the generated project needs {missing} on PATH")
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    label = f"{label}: `make {target}`" if label else None
+    return run_in_project(["make", target], project, timeout=MAKE_TIMEOUT_SECONDS, label=label)
+
+
 def tail_of(output: str) -> str:
     return "\n".join(output.splitlines()[-OUTPUT_TAIL_LINES:])
 

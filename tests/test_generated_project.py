@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
 import pytest
-from conftest import render_ok, run_in_project, tail_of
+from conftest import make_passes, render_ok, run_in_project, tail_of
 
-TIMEOUT_SECONDS = 20 * 60
 POSTGRES_TIMEOUT_SECONDS = 10 * 60
-TOOLS = ("make", "uv", "node", "npm")
 
 
 @pytest.mark.slow
 def test_generated_project_make_test_passes(copie):
-    _assert_make_passes(render_ok(copie), "test")
+    make_passes(render_ok(copie), "test")
 
 
 # Each `fallback` selection runs the targets whose files it changes: backup_backends changes
@@ -30,16 +25,7 @@ def test_generated_project_make_test_passes(copie):
     ],
 )
 def test_fallback_selection_passes_its_tests(copie, fallback, target):
-    _assert_make_passes(render_ok(copie, fallback=fallback), target)
-
-
-def _assert_make_passes(project, target: str) -> None:
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if missing:
-        pytest.fail(f"`make {target}` of the generated project needs {missing} on PATH")
-    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
-
-    run_in_project(["make", target], project, timeout=TIMEOUT_SECONDS)
+    make_passes(render_ok(copie, fallback=fallback), target)
 
 
 @pytest.mark.slow

@@ -3,21 +3,20 @@
  * (started by ./stack.ts). Only ChatKit's CDN script is stood in where a test needs the
  * element: see ./chatkit-stand-in.js.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 
 import type { ChatKitOptions } from "@openai/chatkit-react";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { CHATKIT_SCRIPT_URL } from "@/components/ChatKitScript";
 import { config } from "@/lib/config";
 
+import { launchChromium, standInChatKit } from "./browser";
 import { DOMAIN_KEY, SESSION_TTL_SECONDS, TOKEN_DELAY_SECONDS, startStack, type Stack } from "./stack";
 
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-results");
-const STAND_IN = readFileSync(path.join(import.meta.dirname, "chatkit-stand-in.js"), "utf8");
 
 type ServerEvent = { type: string } & Record<string, unknown>;
 type Exchange = {
@@ -41,18 +40,7 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   [stack, browser, cdnReachable] = await Promise.all([
     startStack(),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-gpu",
-      ],
-    }),
+    launchChromium(),
     fetch(CHATKIT_SCRIPT_URL, { method: "HEAD", signal: AbortSignal.timeout(3_000) }).then(
       (response) => response.ok,
       () => false,
@@ -75,9 +63,8 @@ describe("the chat page, with ChatKit's script stood in", () => {
 
   beforeAll(async () => {
     context = await browser.newContext({ colorScheme: "dark", viewport: { width: 1280, height: 800 } });
-    await context.route(CHATKIT_SCRIPT_URL, (route) =>
-      route.fulfill({ contentType: "text/javascript", body: STAND_IN }),
-    );
+    await stack.signIn(context);
+    await standInChatKit(context);
     page = await context.newPage();
     page.on("pageerror", (error) => pageErrors.push(error));
     page.on("response", async (response) => {
@@ -167,8 +154,6 @@ describe("the chat page, with ChatKit's script stood in", () => {
     // The generated fetch got a session first and sent its token along.
     expect(sessions).toHaveLength(1);
     expect(chatkitCalls.at(-1)?.bearer).toMatch(/^Bearer \S+$/);
-    const cookies = await context.cookies(stack.webUrl);
-    expect(cookies.some((cookie) => cookie.httpOnly)).toBe(true);
   });
 
   it("lists, renames and deletes conversations in the proxy's store (the history panel)", async () => {
@@ -292,6 +277,7 @@ describe("the chat page with the real ChatKit", () => {
     );
     const context = await browser.newContext();
     try {
+      await stack.signIn(context);
       const page = await context.newPage();
       await page.goto(stack.webUrl);
       const chat = page.frameLocator("openai-chatkit iframe");
