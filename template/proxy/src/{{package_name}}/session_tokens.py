@@ -8,13 +8,10 @@ from dataclasses import dataclass
 import jwt
 
 from .errors import Unauthorized
+from .shared_state import MemoryCache
 
 _ALGORITHM = "HS256"
 _AUDIENCE = "chatkit-proxy"
-# Tokens already verified, with their user and expiry: a session sends the same token with
-# every request, and checking the signature again each time is most of the cost of a request's
-# authentication. Bounded; the oldest entries make room.
-_VERIFIED_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +25,10 @@ class SessionTokens:
     def __init__(self, secret: str, ttl_seconds: int) -> None:
         self._secret = secret
         self._ttl = ttl_seconds
-        self._verified: dict[str, tuple[str, int]] = {}
+        # Tokens already verified -> their user, until the token expires: a session sends the
+        # same token with every request, and checking the signature again each time is most of
+        # the cost of a request's authentication.
+        self._verified = MemoryCache()
 
     def issue(self, user_id: str, not_after: int | None = None) -> SessionToken:
         """A token for `user_id`, expiring after the TTL or at `not_after`, whichever is first."""
@@ -41,12 +41,9 @@ class SessionTokens:
 
     def verify(self, token: str) -> str:
         """The user id the token was issued to; raises Unauthorized with the reason otherwise."""
-        known = self._verified.get(token)
+        known = self._verified.peek(token)
         if known is not None:
-            user_id, expires_at = known
-            if time.time() < expires_at:
-                return user_id
-            del self._verified[token]
+            return known
         try:
             claims = jwt.decode(
                 token,
@@ -63,9 +60,7 @@ class SessionTokens:
                 user_message="Your session is not valid. Please reload the page.",
             ) from exc
         user_id = str(claims["sub"])
-        if len(self._verified) >= _VERIFIED_MAX:
-            del self._verified[next(iter(self._verified))]
-        self._verified[token] = (user_id, int(claims["exp"]))
+        self._verified.put(token, user_id, claims["exp"] - time.time())
         return user_id
 
     def from_authorization(self, header: str | None) -> str:
