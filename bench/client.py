@@ -67,16 +67,9 @@ class Connection:
         """POST `body` and time the answer's first and last occurrence of `marker`."""
         if self._writer is None:
             await self._open()
-        assert self._reader is not None and self._writer is not None
-        head = (
-            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            + "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-            + "\r\n"
-        ).encode()
         timing = Timing()
         started = time.perf_counter()
-        self._writer.write(head + body)
+        self._send(path, body, headers)
         try:
             status, response_headers = await self._read_head()
             timing.status = status
@@ -108,8 +101,16 @@ class Connection:
         chunks = []
         if self._writer is None:
             await self._open()
-        assert self._reader is not None and self._writer is not None
-        body = json.dumps(payload).encode()
+        self._send(path, json.dumps(payload).encode(), headers)
+        status, response_headers = await self._read_head()
+        async for chunk in self._body(response_headers):
+            chunks.append(chunk)
+        if status != 200:
+            raise HttpError(f"POST {path}: HTTP {status}: {b''.join(chunks)[:300]!r}")
+        return json.loads(b"".join(chunks))
+
+    def _send(self, path: str, body: bytes, headers: dict[str, str]) -> None:
+        assert self._writer is not None
         head = (
             f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
@@ -117,12 +118,6 @@ class Connection:
             + "\r\n"
         ).encode()
         self._writer.write(head + body)
-        status, response_headers = await self._read_head()
-        async for chunk in self._body(response_headers):
-            chunks.append(chunk)
-        if status != 200:
-            raise HttpError(f"POST {path}: HTTP {status}: {b''.join(chunks)[:300]!r}")
-        return json.loads(b"".join(chunks))
 
     async def _read_head(self) -> tuple[int, dict[str, str]]:
         assert self._reader is not None
