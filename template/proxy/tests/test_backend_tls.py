@@ -18,17 +18,21 @@ def certificate(tmp_path: Path) -> Certificate:
     return Certificate.create(tmp_path)
 
 
+@pytest.fixture
+def https_url(backend: DevBackend, serve: Callable[..., str], certificate: Certificate) -> str:
+    url = serve(backend, tls=certificate)
+    assert url.startswith("https://")
+    return url
+
+
 def test_a_backend_with_a_certificate_from_a_private_ca_answers(
     make_proxy: Callable[..., Proxy],
-    backend: DevBackend,
-    serve: Callable[..., str],
+    https_url: str,
     certificate: Certificate,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    url = serve(backend, tls=certificate)
-    assert url.startswith("https://")
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate.cert_file))
-    user = make_proxy(custom_backend_url=url).user()
+    user = make_proxy(custom_backend_url=https_url).user()
     user.new_session()
 
     stream = user.create_thread("hello over TLS")
@@ -38,15 +42,10 @@ def test_a_backend_with_a_certificate_from_a_private_ca_answers(
 
 
 def test_a_certificate_nobody_trusts_is_refused_with_a_readable_error(
-    make_proxy: Callable[..., Proxy],
-    backend: DevBackend,
-    serve: Callable[..., str],
-    certificate: Certificate,
-    monkeypatch: pytest.MonkeyPatch,
+    make_proxy: Callable[..., Proxy], https_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = serve(backend, tls=certificate)
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    user = make_proxy(custom_backend_url=url, retry_max_attempts=1).user()
+    user = make_proxy(custom_backend_url=https_url, retry_max_attempts=1).user()
     user.new_session()
 
     stream = user.create_thread("is this you?")
