@@ -6,6 +6,10 @@ both questions run their full `make test`, and the other pairs run the proxy tes
 two schemes meet (sessions, a chat, another user's thread, no secret in the logs). The
 default pair is one of the five; its `make test` runs in test_generated_project.py.
 
+The full runs also carry other answers, so that without another render every `store` x
+`user_auth` pair runs its whole suite (with the default project and the PostgreSQL suite of
+test_generated_project.py) and so does the largest answer set.
+
 AUTH_MATRIX=full runs `make test` for every pair.
 """
 
@@ -15,19 +19,38 @@ import os
 import shutil
 
 import pytest
-from conftest import choice_questions, make_passes, questions, render_ok, run_in_project
+from conftest import (
+    assert_known_questions,
+    choice_questions,
+    is_valid,
+    make_passes,
+    questions,
+    render_ok,
+    run_in_project,
+)
 
 TIMEOUT_SECONDS = 10 * 60
 FULL_MATRIX = os.environ.get("AUTH_MATRIX") == "full"
 
 DEFAULT_PAIR = (questions()["user_auth"]["default"], questions()["backend_auth"]["default"])
-FULL = {
-    DEFAULT_PAIR,
-    ("jwt", "jwt"),
-    ("oidc", "oauth2"),
-    ("jwt", "custom_headers"),
-    ("oidc", "none"),
+# Every question at its most demanding answer.
+LARGEST = {
+    "backend_protocol": "custom",
+    "streaming": "websocket",
+    "store": "postgres",
+    "multi_model": True,
+    "fallback": ["backup_backends", "openai_hosted"],
 }
+# The pairs that run their whole `make test`, each with the other answers it runs under.
+FULL = {
+    DEFAULT_PAIR: {},
+    ("jwt", "jwt"): {},
+    ("oidc", "oauth2"): LARGEST,
+    ("jwt", "custom_headers"): {"store": "postgres"},
+    ("oidc", "none"): {},
+}
+# Full runs in test_generated_project.py, as (store, user_auth).
+FULL_ELSEWHERE = {("sqlite", "anonymous"), ("postgres", "anonymous")}
 WHERE_THEY_MEET = [
     "tests/test_sessions.py",
     "tests/test_streaming.py::test_a_new_thread_streams_the_reply_in_protocol_order",
@@ -48,11 +71,28 @@ def test_the_full_pairs_cover_every_value():
     assert {backend for _, backend in FULL} == set(choice_questions()["backend_auth"])
 
 
+def test_the_full_runs_cover_every_store_and_user_pair():
+    default_store = questions()["store"]["default"]
+    covered = FULL_ELSEWHERE | {
+        (others.get("store", default_store), user) for (user, _), others in FULL.items()
+    }
+    stores, users = choice_questions()["store"], choice_questions()["user_auth"]
+    assert covered == {(store, user) for store in stores for user in users}
+
+
+def test_the_largest_answer_set_answers_every_question():
+    assert_known_questions(LARGEST)
+    assert is_valid(LARGEST)
+    asked = set(choice_questions()) | {"multi_model"}
+    assert asked - set(LARGEST) == {"user_auth", "backend_auth", "frontend"}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("user_auth", "backend_auth"), PAIRS)
 def test_pair_passes_its_tests(copie, user_auth: str, backend_auth: str) -> None:
-    project = render_ok(copie, user_auth=user_auth, backend_auth=backend_auth)
-    label = f"{user_auth} x {backend_auth}"
+    others = FULL.get((user_auth, backend_auth), {})
+    project = render_ok(copie, user_auth=user_auth, backend_auth=backend_auth, **others)
+    label = " x ".join([user_auth, backend_auth, *(f"{k}={v}" for k, v in others.items())])
     if FULL_MATRIX or (user_auth, backend_auth) in FULL:
         make_passes(project, "test", label=label)
         return
