@@ -8,16 +8,22 @@ import unicodedata
 from functools import partial
 from typing import Annotated, Any
 
+from copier.errors import UserMessageError
 from copier_template_extensions import ContextHook
 from jinja2.ext import Extension
 from pydantic import AfterValidator, BaseModel, ValidationError
 
 _SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_SLUG_CHARACTERS = re.compile(r"^[a-z0-9-]*$")
 
 
 def slugify(value: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+# Copier shows a validation error at the prompt on one line, after "Validation error for
+# question '<name>': " (46 characters for these names): each reason fits the other 34.
 
 
 def _project_name(value: str) -> str:
@@ -26,28 +32,29 @@ def _project_name(value: str) -> str:
     if len(value) > 80:
         raise ValueError("must be at most 80 characters")
     if any(ch in value for ch in "\"'`\\{}<>\n\r"):
-        raise ValueError("must not contain quotes, backslashes, braces, angle brackets or newlines")
+        raise ValueError("must not contain \" ' ` \\ { } < >")
     return value
 
 
 def _project_slug(value: str) -> str:
+    if not value[:1].isascii() or not value[:1].islower():
+        raise ValueError("must start with a letter a-z")
+    if not _SLUG_CHARACTERS.match(value):
+        raise ValueError("only a-z, 0-9 and dashes")
     if not _SLUG.match(value):
-        raise ValueError(
-            f"{value!r} is not a slug: use lowercase letters, digits and single dashes, "
-            "starting with a letter (e.g. 'my-chat')"
-        )
+        raise ValueError("no double or trailing dashes")
     return value
 
 
 def _package_name(value: str) -> str:
     if not value.isidentifier() or not value.isascii():
-        raise ValueError(f"{value!r} is not a valid Python identifier (e.g. 'my_chat')")
+        raise ValueError("must be an ASCII Python identifier")
     if keyword.iskeyword(value):
-        raise ValueError(f"{value!r} is a Python keyword")
+        raise ValueError("must not be a Python keyword")
     if value != value.lower():
-        raise ValueError(f"{value!r} must be lowercase (PEP 8 package names)")
+        raise ValueError("must be lowercase (PEP 8)")
     if value.startswith("_"):
-        raise ValueError(f"{value!r} must not start with an underscore")
+        raise ValueError("must not start with an underscore")
     return value
 
 
@@ -63,11 +70,13 @@ class _PackageName(BaseModel):
     package_name: Annotated[str, AfterValidator(_package_name)]
 
 
-# (protocol, streaming) pairs that cannot work, with the reason shown at the prompt.
+# (protocol, streaming) pairs that cannot work: why, what the prompt shows beside the disabled
+# choice (short enough for an 80-column terminal), and the fix.
 _UNSUPPORTED_STREAMING = {
     ("openai", "websocket"): (
-        "an OpenAI-compatible server has no WebSocket chat API; choose 'sse' or 'none', "
-        "or backend_protocol 'custom'"
+        "an OpenAI-compatible server has no WebSocket chat API",
+        "needs backend_protocol 'custom'",
+        "choose 'sse' or 'none', or backend_protocol 'custom'",
     ),
 }
 
@@ -85,17 +94,46 @@ _BACKEND_URL_PATHS = {"openai": "/v1", "custom": ""}
 
 
 def streaming_error(streaming: str, backend_protocol: str) -> str:
-    reason = _UNSUPPORTED_STREAMING.get((backend_protocol, streaming))
-    return f"streaming: '{streaming}' does not work with this backend: {reason}" if reason else ""
+    """The question's validator: why `streaming` is refused, or '' when it is valid."""
+    unsupported = _UNSUPPORTED_STREAMING.get((backend_protocol, streaming))
+    if unsupported is None:
+        return ""
+    reason, _, fix = unsupported
+    return f"streaming: '{streaming}' does not work with this backend: {reason}; {fix}"
+
+
+def streaming_unavailable(streaming: str, backend_protocol: str) -> str:
+    """A choice's validator: the short reason shown beside it at the prompt, or '' if it can
+    be picked. (Copier runs no question validator on a choice picked from a list.)"""
+    unsupported = _UNSUPPORTED_STREAMING.get((backend_protocol, streaming))
+    return unsupported[1] if unsupported else ""
+
+
+def _refuse_unsupported_answers(context: dict[str, Any]) -> None:
+    """Stop with one line, not a traceback, when answers that cannot work together come without
+    a prompt to ask again: `--data`, `--defaults`, or a recorded (perhaps hand-edited) answers
+    file, which `copier update` renders the project's old version with."""
+    protocol, streaming = context.get("backend_protocol"), context.get("streaming")
+    unsupported = _UNSUPPORTED_STREAMING.get((protocol, streaming))
+    if unsupported is None:
+        return
+    conf = context["_copier_conf"]
+    will_ask = not conf["defaults"] and "streaming" not in (conf["data"] or {})
+    if context["_copier_phase"] == "prompt" and will_ask:
+        return  # an earlier answer that Copier drops, asking the question anew
+    reason, _, fix = unsupported
+    raise UserMessageError(
+        f"backend_protocol '{protocol}' with streaming '{streaming}' cannot be generated: "
+        f"{reason}. Fix: {fix} (in .copier-answers.yml for `copier update`)."
+    )
 
 
 def _error_of(model: type[BaseModel], field: str, value: Any) -> str:
-    """The validation message for one answer, naming the field, or '' when valid."""
+    """Why one answer is refused, or '' when valid (Copier's message names the question)."""
     try:
         model.model_validate({field: value})
     except ValidationError as exc:
-        reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
-        return f"{field}: {reason}"
+        return exc.errors()[0]["msg"].removeprefix("Value error, ")
     return ""
 
 
@@ -110,6 +148,7 @@ class AnswerChecks(Extension):
             project_slug_error=partial(_error_of, _ProjectSlug, "project_slug"),
             package_name_error=partial(_error_of, _PackageName, "package_name"),
             streaming_error=streaming_error,
+            streaming_unavailable=streaming_unavailable,
         )
 
 
@@ -125,6 +164,7 @@ class ContextUpdater(ContextHook):
     """Derives names used across the generated files from the answers."""
 
     def hook(self, context: dict[str, Any]) -> None:
+        _refuse_unsupported_answers(context)
         if "project_slug" not in context:
             return
         context["web_package_name"] = f"{context['project_slug']}-web"

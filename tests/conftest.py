@@ -230,6 +230,33 @@ def copy_template_tree(destination: Path) -> Path:
     return destination
 
 
+def git(*args: str, cwd: Path) -> str:
+    done = subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"git {' '.join(args)}: {done.stdout}{done.stderr}"
+    return done.stdout
+
+
+def commit_all(repo: Path, message: str) -> None:
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "--allow-empty", "-m", message, cwd=repo)
+
+
+def tagged_template_repo(destination: Path) -> Path:
+    """The template's working tree as a git repository of its own, tagged `v1.0.0`: what
+    Copier sees of a released template (no dirty-tree warnings, versions to update between)."""
+    template = copy_template_tree(destination)
+    git("init", "-q", "-b", "main", cwd=template)
+    commit_all(template, "v1.0.0")
+    git("tag", "v1.0.0", cwd=template)
+    return template
+
+
 def text_files(root: Path) -> dict[Path, str]:
     """Every UTF-8 text file under `root` (relative path -> content), skipping .git."""
     files = {}

@@ -7,34 +7,18 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import copier
 import pytest
 import yaml
-from conftest import copy_template_tree, text_files
+from conftest import commit_all, git, tagged_template_repo, text_files
 
 CONFLICT = re.compile(r"^(<<<<<<<|>>>>>>>) ", re.MULTILINE)
 TEMPLATE_LINE = "A line added to the template in v1.1.0."
 USER_LINE = "A note the user added to the generated README."
 USER_FILE = "NOTES.md"
-
-
-def git(*args: str, cwd: Path) -> str:
-    done = subprocess.run(
-        ["git", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, f"git {' '.join(args)}: {done.stdout}{done.stderr}"
-    return done.stdout
-
-
-def commit_all(repo: Path, message: str) -> None:
-    git("add", "-A", cwd=repo)
-    git("commit", "-q", "--allow-empty", "-m", message, cwd=repo)
 
 
 def template_readme(template: Path) -> Path:
@@ -45,16 +29,8 @@ def template_readme(template: Path) -> Path:
 
 
 @pytest.fixture
-def tagged_template(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("GIT_AUTHOR_NAME", "Template Tests")
-    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "template-tests@example.com")
-    monkeypatch.setenv("GIT_COMMITTER_NAME", "Template Tests")
-    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "template-tests@example.com")
-    template = copy_template_tree(tmp_path / "template-repo")
-    git("init", "-q", "-b", "main", cwd=template)
-    commit_all(template, "v1.0.0")
-    git("tag", "v1.0.0", cwd=template)
-    return template
+def tagged_template(tmp_path) -> Path:
+    return tagged_template_repo(tmp_path / "template-repo")
 
 
 def test_update_brings_template_change_and_keeps_user_edits(tagged_template, tmp_path):
@@ -148,3 +124,42 @@ def test_update_never_touches_the_users_backend_contract(tagged_template, tmp_pa
     assert not list(project.rglob("*.rej")), "copier left *.rej files"
     changed = {line[3:] for line in git("status", "--porcelain", cwd=project).splitlines()}
     assert changed <= {"README.md", ".copier-answers.yml"}, f"update touched more: {changed}"
+
+
+UNSUPPORTED_PAIR_MESSAGE = (
+    "backend_protocol 'openai' with streaming 'websocket' cannot be generated: an "
+    "OpenAI-compatible server has no WebSocket chat API. Fix: choose 'sse' or 'none', or "
+    "backend_protocol 'custom' (in .copier-answers.yml for `copier update`)."
+)
+
+
+def test_update_stops_with_one_line_on_answers_that_cannot_work_together(tagged_template, tmp_path):
+    project = tmp_path / "project"
+    copier.run_copy(
+        str(tagged_template), str(project), vcs_ref="v1.0.0", defaults=True, unsafe=True, quiet=True
+    )
+    answers_file = project / ".copier-answers.yml"
+    recorded = answers_file.read_text(encoding="utf-8")
+    assert "streaming: sse" in recorded
+    answers_file.write_text(recorded.replace("streaming: sse", "streaming: websocket"))
+    git("init", "-q", "-b", "main", cwd=project)
+    commit_all(project, "generated from v1.0.0, then the answers edited by hand")
+    with template_readme(tagged_template).open("a", encoding="utf-8") as handle:
+        handle.write("\n" + TEMPLATE_LINE + "\n")
+    commit_all(tagged_template, "v1.1.0")
+    git("tag", "v1.1.0", cwd=tagged_template)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "copier", "update", "--trust", "--defaults", "--vcs-ref=v1.1.0"],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    message = [line for line in done.stderr.splitlines() if "cannot be generated" in line]
+    assert message == [UNSUPPORTED_PAIR_MESSAGE], done.stderr
+    assert git("status", "--porcelain", cwd=project) == "", "the failed update changed files"
