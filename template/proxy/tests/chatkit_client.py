@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -59,14 +61,45 @@ def user_input(text: str, model: str | None = None) -> dict[str, Any]:
     }
 
 
+def new_thread(text: str, model: str | None = None) -> dict[str, Any]:
+    """A `threads.create` request."""
+    return {"type": "threads.create", "params": {"input": user_input(text, model)}}
+
+
+def user_message(thread_id: str, text: str, model: str | None = None) -> dict[str, Any]:
+    """A `threads.add_user_message` request."""
+    return {
+        "type": "threads.add_user_message",
+        "params": {"thread_id": thread_id, "input": user_input(text, model)},
+    }
+
+
+# Browsers treat loopback as a secure context and send it Secure cookies (the proxy's identity
+# cookie is one outside DEV_MODE); the tests' proxies are on loopback.
+_LOOPBACK_IS_SECURE = DefaultCookiePolicy(secure_protocols=("https", "wss", "http"))
+
+
 class ChatKitUser:
     """One browser: its own cookie jar, session token and requests."""
 
     def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=30)
+        self.http = httpx.Client(
+            base_url=base_url,
+            timeout=30,
+            cookies=CookieJar(_LOOPBACK_IS_SECURE),
+            event_hooks={"request": [self._send_cookies]},
+        )
         self.token = ""
         # What the browser shows to get a session: the app's sign-in, when there is one.
         self.session_headers: dict[str, str] = {}
+
+    def _send_cookies(self, request: httpx.Request) -> None:
+        """The Cookie header a browser would send. httpx sends a copy of the jar with the
+        default policy, which keeps every Secure cookie from plain http."""
+        compat = urllib.request.Request(str(request.url))
+        self.http.cookies.jar.add_cookie_header(compat)
+        if cookie := compat.get_header("Cookie"):
+            request.headers["Cookie"] = cookie
 
     def close(self) -> None:
         self.http.close()
@@ -107,16 +140,10 @@ class ChatKitUser:
         metadata: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> Stream:
-        payload = {"type": "threads.create", "params": {"input": user_input(text, model)}}
-        return self.stream(payload | {"metadata": metadata or {}}, headers)
+        return self.stream(new_thread(text, model) | {"metadata": metadata or {}}, headers)
 
     def add_message(self, thread_id: str, text: str, model: str | None = None) -> Stream:
-        return self.stream(
-            {
-                "type": "threads.add_user_message",
-                "params": {"thread_id": thread_id, "input": user_input(text, model)},
-            }
-        )
+        return self.stream(user_message(thread_id, text, model))
 
     def items(self, thread_id: str, order: str = "asc") -> list[dict[str, Any]]:
         response = self.post(

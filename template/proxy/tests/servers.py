@@ -77,6 +77,8 @@ class ServerThread:
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
+            # As the proxy is deployed: its own TRUSTED_PROXY_ADDRESSES decide (app.py).
+            proxy_headers=False,
             ssl_certfile=tls and str(tls.cert_file),
             ssl_keyfile=tls and str(tls.key_file),
         )

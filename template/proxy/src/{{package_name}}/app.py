@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .body_limit import BodySizeLimit
 from .errors import BadRequest, ProxyError, RateLimited
@@ -54,7 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["X-Request-ID", "Server-Timing"],
     )
     app.add_middleware(BodySizeLimit, max_bytes=config.max_request_bytes)
-    app.add_middleware(RequestLog)  # outermost: it times and logs everything below it
+    app.add_middleware(RequestLog)  # it times and logs everything below it
+    # Outermost: the client's address and scheme, as a trusted proxy (Next.js) forwards them,
+    # for everything below (logs, per-address limits, the identity cookie's name).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=config.trusted_proxy_addresses)
     app.include_router(router)
 
     @app.exception_handler(ProxyError)

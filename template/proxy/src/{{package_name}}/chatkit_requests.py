@@ -8,11 +8,13 @@ from chatkit.types import (
     AttachmentsDeleteReq,
     ChatKitReq,
     InputTranscribeReq,
+    ItemsListReq,
     ThreadsAddClientToolOutputReq,
     ThreadsAddStructuredInputReq,
     ThreadsAddUserMessageReq,
     ThreadsCreateReq,
     ThreadsCustomActionReq,
+    ThreadsListReq,
     ThreadsRetryAfterItemReq,
     ThreadsSyncCustomActionReq,
     UserMessageItem,
@@ -23,6 +25,8 @@ from .errors import BadRequest, NotFound
 from .request_context import RequestContext
 
 _REQUEST = TypeAdapter[ChatKitReq](ChatKitReq)
+# Most threads or items one list request returns; a larger (or negative) limit is clamped.
+MAX_PAGE_SIZE = 100
 
 # Operations that need tools, widgets, uploads or dictation, none of which this server offers.
 _UNSUPPORTED = (
@@ -47,6 +51,8 @@ def parse(body: bytes) -> ChatKitReq:
         raise BadRequest(
             request.type, user_message=f"The operation '{request.type}' is not supported here."
         )
+    if isinstance(request, ThreadsListReq | ItemsListReq) and request.params.limit is not None:
+        request.params.limit = min(max(request.params.limit, 1), MAX_PAGE_SIZE)
     if isinstance(request, ThreadsCreateReq | ThreadsAddUserMessageReq):
         if request.params.input.attachments:
             raise BadRequest("attachments", user_message="Attachments are not supported here.")

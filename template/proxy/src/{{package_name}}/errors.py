@@ -53,15 +53,23 @@ class RateLimited(ProxyError):
     code = "rate_limited"
     allow_retry = True
 
-    def __init__(self, retry_after: int, limit: str) -> None:
-        super().__init__(
-            f"rate limit {limit} reached",
-            user_message=(
-                f"You are sending messages faster than allowed ({limit}). "
-                f"Please try again in {retry_after} s."
-            ),
-        )
+    def __init__(self, retry_after: int, refusal: str) -> None:
+        """`refusal`: what was over which limit, as a sentence for the user."""
+        super().__init__(refusal, user_message=f"{refusal} Please try again in {retry_after} s.")
         self.retry_after = retry_after
+
+
+class QuotaExceeded(ProxyError):
+    """A cap on what one user may store (threads, messages per thread, message size)."""
+
+    status_code = 409
+    code = "quota_exceeded"
+    allow_retry = False
+
+
+class CrossSiteRequest(Forbidden):
+    code = "cross_site_request"
+    user_message = "This request did not come from the chat page."
 
 
 class SharedStateUnavailable(ProxyError):

@@ -1,59 +1,37 @@
-"""A per-user limit on messages sent to the backend (RATE_LIMIT, e.g. `30/minute`)."""
+"""Rate limits (e.g. `30/minute`), each counting one kind of event per key: a user's messages,
+a client address's messages, a client address's new anonymous identities."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator
-from typing import Protocol
 
 from limits import parse
 from limits.aio.storage import Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 
-from .conversation import ChatRequest
 from .errors import RateLimited, SharedStateUnavailable
 
 
-class ChatBackend(Protocol):
-    def stream(self, request: ChatRequest) -> AsyncIterator[str]: ...
-
-    async def probe(self) -> None: ...
-
-
-class MessageRateLimit:
-    def __init__(self, rate: str, counts: Storage) -> None:
-        """`counts`: in this process, or in Redis to hold the limit across replicas."""
-        self._rate = rate
+class RateLimit:
+    def __init__(self, name: str, rate: str, counts: Storage, *, refusal: str) -> None:
+        """`counts`: in this process, or in Redis to hold the limit across replicas.
+        `refusal`: the sentence a refused request gets, `{rate}` standing for the rate."""
+        self._name = name
+        self._refusal = refusal.format(rate=rate)
         self._item = parse(rate)
-        # Two counters per user and window, weighted: close to a moving window without keeping
-        # (and expiring) a timestamp per message.
+        # Two counters per key and window, weighted: close to a moving window without keeping
+        # (and expiring) a timestamp per event.
         self._limiter = SlidingWindowCounterRateLimiter(counts)
 
-    async def check(self, user_id: str) -> None:
-        """Count one message for `user_id`; RateLimited if that is one too many."""
+    async def hit(self, key: str) -> None:
+        """Count one event for `key`; RateLimited if that is one too many."""
         try:
-            if await self._limiter.hit(self._item, "messages", user_id):
+            if await self._limiter.hit(self._item, self._name, key):
                 return
-            stats = await self._limiter.get_window_stats(self._item, "messages", user_id)
+            stats = await self._limiter.get_window_stats(self._item, self._name, key)
         except StorageError as exc:
-            # Fail closed: a message that cannot be counted is not sent.
+            # Fail closed: an event that cannot be counted is refused.
             raise SharedStateUnavailable(f"rate limit counts: {exc.storage_error!r}") from exc
-        raise RateLimited(max(1, math.ceil(stats.reset_time - time.time())), self._rate)
-
-
-class RateLimitedBackend:
-    """The chat backend, with every request counted against its user's limit first."""
-
-    def __init__(self, backend: ChatBackend, limit: MessageRateLimit) -> None:
-        self._backend = backend
-        self._limit = limit
-
-    async def stream(self, request: ChatRequest) -> AsyncIterator[str]:
-        await self._limit.check(request.user_id)
-        async for delta in self._backend.stream(request):
-            yield delta
-
-    async def probe(self) -> None:
-        await self._backend.probe()
+        raise RateLimited(max(1, math.ceil(stats.reset_time - time.time())), self._refusal)

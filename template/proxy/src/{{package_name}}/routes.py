@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -11,12 +12,13 @@ from pydantic import BaseModel, Field
 
 from . import chatkit_requests
 from .conversation import ChatMessage
-from .errors import BackendError, SharedStateUnavailable
+from .errors import BackendError, SharedStateUnavailable, Unauthorized
 from .inference import Overrides, build_request, header_metadata, merge_metadata, split_metadata
 from .metrics import exposition
 from .request_context import RequestContext
 from .request_log import RequestRecord, current_request, mark
 from .responses import to_response
+from .same_origin import check_same_origin
 from .services import Services, services
 
 router = APIRouter()
@@ -29,7 +31,7 @@ class SessionOut(BaseModel):
 
 
 class MessageIn(BaseModel):
-    text: str = Field(min_length=1, max_length=32_000)
+    text: str = Field(min_length=1)
     model: str | None = None
     temperature: float | None = Field(default=None, ge=0)
     max_tokens: int | None = Field(default=None, ge=1)
@@ -45,7 +47,8 @@ class MessageOut(BaseModel):
 # dependency in a worker thread, a thread hop per request for microseconds of work.
 async def authenticated(request: Request, svc: Svc) -> RequestContext:
     context = RequestContext(
-        user_id=svc.tokens.from_authorization(request.headers.get("authorization"))
+        user_id=svc.tokens.from_authorization(request.headers.get("authorization")),
+        client_address=request.client.host if request.client else "",
     )
     mark("auth")
     return context
@@ -64,6 +67,7 @@ Record = Annotated[RequestRecord, Depends(request_record)]
 
 @router.post("/api/custom/session")
 async def create_session(request: Request, response: Response, svc: Svc) -> SessionOut:
+    check_same_origin(request, svc.settings.allowed_origins)
     identity = await svc.users.identify(request, response)
     # A session never outlives the sign-in it was created from.
     token = svc.tokens.issue(identity.user_id, not_after=identity.expires_at)
@@ -74,6 +78,7 @@ async def create_session(request: Request, response: Response, svc: Svc) -> Sess
 async def chatkit(request: Request, svc: Svc, context: Ctx, record: Record) -> Response:
     parsed = chatkit_requests.parse(await request.body())
     await chatkit_requests.check_access(parsed, svc.store, context)
+    await svc.admission.chat_request(parsed, context)
     overrides, metadata = split_metadata(parsed.metadata)
     headers = header_metadata(request.headers, svc.settings.metadata_headers)
     context = replace(context, overrides=overrides, metadata=merge_metadata(metadata, headers))
@@ -84,6 +89,7 @@ async def chatkit(request: Request, svc: Svc, context: Ctx, record: Record) -> R
 
 @router.post("/api/custom/message")
 async def message(payload: MessageIn, request: Request, svc: Svc, context: Ctx) -> MessageOut:
+    svc.admission.message_text(payload.text)
     model = svc.models.resolve(payload.model)
     in_metadata, metadata = split_metadata(payload.metadata)
     headers = header_metadata(request.headers, svc.settings.metadata_headers)
@@ -98,6 +104,7 @@ async def message(payload: MessageIn, request: Request, svc: Svc, context: Ctx) 
         overrides=overrides,
         metadata=merge_metadata(metadata, headers),
     )
+    await svc.admission.message(context)
     backend = svc.backends.client_for(model)
     parts = [delta async for delta in backend.stream(chat_request)]
     return MessageOut(text="".join(parts), model=model.id)
@@ -109,7 +116,11 @@ async def list_models(svc: Svc) -> dict[str, list[dict[str, object]]]:
 
 
 @router.get("/metrics")
-async def metrics() -> Response:
+async def metrics(request: Request, svc: Svc) -> Response:
+    token = svc.settings.metrics_token.get_secret_value()
+    presented = request.headers.get("authorization", "").removeprefix("Bearer ")
+    if token and not secrets.compare_digest(presented.encode(), token.encode()):
+        raise Unauthorized("no METRICS_TOKEN", user_message="The metrics need METRICS_TOKEN.")
     body, content_type = exposition()
     return Response(content=body, media_type=content_type)
 

@@ -1,0 +1,98 @@
+"""What a request may store, decided before anything is stored or any backend is called: the
+size of a message or a title, threads per user, items per thread and the message rate limits.
+
+The ChatKit SDK saves the thread and the user's message before `respond()` runs, so these
+checks cannot wait for the reply: a refused request stores nothing.
+"""
+
+from __future__ import annotations
+
+from chatkit.types import (
+    ChatKitReq,
+    ThreadsAddUserMessageReq,
+    ThreadsCreateReq,
+    ThreadsRetryAfterItemReq,
+    ThreadsUpdateReq,
+    UserMessageInput,
+)
+
+from .chat_store import ChatStore
+from .errors import PayloadTooLarge, QuotaExceeded
+from .rate_limit import RateLimit
+from .request_context import RequestContext
+
+# A message adds the user's item and the assistant's.
+_ITEMS_PER_MESSAGE = 2
+
+
+class Admission:
+    def __init__(
+        self,
+        store: ChatStore,
+        *,
+        per_user: RateLimit,
+        per_address: RateLimit,
+        max_message_chars: int,
+        max_title_chars: int,
+        max_threads_per_user: int,
+        max_items_per_thread: int,
+    ) -> None:
+        self._store = store
+        self._per_user = per_user
+        self._per_address = per_address
+        self._max_message_chars = max_message_chars
+        self._max_title_chars = max_title_chars
+        self._max_threads = max_threads_per_user
+        self._max_items = max_items_per_thread
+
+    async def chat_request(self, request: ChatKitReq, context: RequestContext) -> None:
+        """Refuses a ChatKit request that would store more than its user may; the size and
+        quota checks come first, so a refused message does not use up the rate limit."""
+        if isinstance(request, ThreadsCreateReq):
+            self.message_text(_text_of(request.params.input))
+            if await self._store.count_threads(context) >= self._max_threads:
+                raise QuotaExceeded(
+                    f"{self._max_threads} threads",
+                    user_message=(
+                        f"You have {self._max_threads} conversations, the most one person can "
+                        "keep. Delete some to start a new one."
+                    ),
+                )
+            await self.message(context)
+        elif isinstance(request, ThreadsAddUserMessageReq):
+            self.message_text(_text_of(request.params.input))
+            items = await self._store.count_items(request.params.thread_id, context)
+            if items + _ITEMS_PER_MESSAGE > self._max_items:
+                raise QuotaExceeded(
+                    f"{items} items in thread",
+                    user_message="This conversation is at its length limit: start a new chat.",
+                )
+            await self.message(context)
+        elif isinstance(request, ThreadsRetryAfterItemReq):
+            await self.message(context)
+        elif (
+            isinstance(request, ThreadsUpdateReq)
+            and len(request.params.title) > self._max_title_chars
+        ):
+            raise PayloadTooLarge(
+                f"title of {len(request.params.title)} characters",
+                user_message=f"A title can be at most {self._max_title_chars} characters.",
+            )
+
+    def message_text(self, text: str) -> None:
+        if len(text) > self._max_message_chars:
+            raise PayloadTooLarge(
+                f"message of {len(text)} characters",
+                user_message=(
+                    f"This message is too long: at most {self._max_message_chars} characters."
+                ),
+            )
+
+    async def message(self, context: RequestContext) -> None:
+        """Counts one message to the backend against its user's and its address's limits."""
+        await self._per_user.hit(context.user_id)
+        await self._per_address.hit(context.client_address)
+
+
+def _text_of(message: UserMessageInput) -> str:
+    return "".join(part.text for part in message.content)
