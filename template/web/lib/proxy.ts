@@ -1,5 +1,8 @@
 import "server-only";
 
+import { limitBody, maxRequestBytes, payloadTooLarge, refuseAnnouncedTooLarge } from "./bodyLimit";
+import { forwardedFor } from "./peerAddress";
+
 const FORWARDED_REQUEST_HEADERS = [
   "content-type",
   "authorization",
@@ -7,6 +10,9 @@ const FORWARDED_REQUEST_HEADERS = [
   "accept",
   "accept-language",
   "x-request-id",
+  // For the proxy's check that the request comes from the chat page's own site.
+  "origin",
+  "sec-fetch-site",
 ];
 const PASSED_RESPONSE_HEADERS = ["content-type", "retry-after", "www-authenticate"];
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -15,26 +21,38 @@ export const DEFAULT_PROXY_URL = "http://127.0.0.1:8000";
 
 /** Sends the request on to the proxy and streams its answer back without buffering it. */
 export async function forwardToProxy(request: Request, path: string): Promise<Response> {
+  const maxBytes = maxRequestBytes();
+  const refused = refuseAnnouncedTooLarge(request, maxBytes);
+  if (refused) return refused;
+  const body = request.body && limitBody(request.body, maxBytes);
+
   const url = `${process.env.PROXY_URL ?? DEFAULT_PROXY_URL}${path}`;
   const headers = new Headers();
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = request.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
+  // The proxy takes these from its TRUSTED_PROXY_ADDRESSES only (by default, this server on loopback).
+  const client = forwardedFor(request.headers);
+  if (client !== null) headers.set("x-forwarded-for", client);
+  headers.set("x-forwarded-proto", new URL(request.url).protocol.slice(0, -1));
 
   let upstream: Response;
   try {
-    const hasBody = request.method !== "GET" && request.method !== "HEAD";
-    upstream = await fetch(url, {
+    const init: RequestInit & { duplex: "half" } = {
       method: request.method,
       headers,
-      body: hasBody ? await request.arrayBuffer() : undefined,
+      // Streamed as it arrives, never held whole in memory.
+      body: body?.stream,
+      duplex: "half",
       // A closed tab aborts this signal, which closes the upstream connection too.
       signal: request.signal,
       cache: "no-store",
       redirect: "manual",
-    });
+    };
+    upstream = await fetch(url, init);
   } catch (error) {
+    if (body?.exceeded()) return payloadTooLarge(maxBytes);
     if (request.signal.aborted) {
       // Nobody is left to read this answer.
       return new Response(null, { status: 499 });

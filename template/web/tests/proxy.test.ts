@@ -1,9 +1,13 @@
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
+import { POST as postToChatKit } from "../app/api/chatkit/route";
+import { appendPeerAddress } from "../lib/peerAddress";
 import { forwardToProxy } from "../lib/proxy";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -63,15 +67,18 @@ describe("forwardToProxy", () => {
         accept: "text/event-stream",
         "accept-language": "fr",
         "x-request-id": "req-1",
+        origin: "http://localhost:3000",
+        "sec-fetch-site": "same-origin",
         host: "evil.example",
+        // Not seen by the peer-address hook (lib/peerAddress.ts), so not passed on.
         "x-forwarded-for": "10.0.0.1",
+        "x-peer-address-seen": "guess",
         "x-custom": "nope",
         "proxy-authorization": "Basic xyz",
         te: "trailers",
         upgrade: "websocket",
         "keep-alive": "timeout=5",
         "transfer-encoding": "chunked",
-        origin: "http://localhost:3000",
         referer: "http://localhost:3000/",
       },
     });
@@ -89,16 +96,19 @@ describe("forwardToProxy", () => {
       accept: "text/event-stream",
       "accept-language": "fr",
       "x-request-id": "req-1",
+      origin: "http://localhost:3000",
+      "sec-fetch-site": "same-origin",
+      "x-forwarded-proto": "http",
     });
     expect(seen?.headers.host).toBe(new URL(proxyUrl).host);
     for (const leaked of [
       "x-forwarded-for",
+      "x-peer-address-seen",
       "x-custom",
       "proxy-authorization",
       "te",
       "upgrade",
       "keep-alive",
-      "origin",
       "referer",
     ]) {
       expect(seen?.headers, leaked).not.toHaveProperty(leaked);
@@ -249,5 +259,177 @@ describe("forwardToProxy", () => {
     await forwardToProxy(new Request("http://localhost:3000/api/custom/models"), "/api/custom/models");
 
     expect(fetch.mock.calls[0]?.[0]).toBe("http://127.0.0.1:8000/api/custom/models");
+  });
+});
+
+/** What the stand-in proxy got, once the request is over (whole, or cut off). */
+type Received = { headers: IncomingMessage["headers"]; body: Buffer };
+
+/** Answers every request with 200 and hands what it received to `requests`. */
+function recordRequests(): Received[] {
+  const requests: Received[] = [];
+  handler = (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("close", () => requests.push({ headers: req.headers, body: Buffer.concat(chunks) }));
+    req.on("end", () => res.end());
+  };
+  return requests;
+}
+
+/** A body without a content-length, sent in 1 KiB chunks as the route reads it. */
+function chunked(data: Buffer): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= data.length) return controller.close();
+      controller.enqueue(data.subarray(offset, (offset += 1024)));
+    },
+  });
+}
+
+function chatkitRequest(body: BodyInit, headers: Record<string, string> = {}): Request {
+  const init: RequestInit & { duplex: "half" } = { method: "POST", body, headers, duplex: "half" };
+  return new Request("http://localhost:3000/api/chatkit", init);
+}
+
+describe("the body limit (MAX_REQUEST_BYTES)", () => {
+  const LIMIT = 4096;
+  const tooLarge = {
+    error: { code: "payload_too_large", message: `The request is larger than the ${LIMIT} bytes allowed.` },
+  };
+
+  it("refuses a body announced too large without contacting the proxy", async () => {
+    useProxy();
+    vi.stubEnv("MAX_REQUEST_BYTES", String(LIMIT));
+    const requests = recordRequests();
+
+    const body = Buffer.alloc(LIMIT * 100, "x");
+    const response = await postToChatKit(chatkitRequest(chunked(body), { "content-length": String(body.length) }));
+
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual(tooLarge);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(requests).toEqual([]);
+  });
+
+  it("cuts a streamed body off at the limit, before the proxy gets more", async () => {
+    useProxy();
+    vi.stubEnv("MAX_REQUEST_BYTES", String(LIMIT));
+    const requests = recordRequests();
+
+    const response = await postToChatKit(chatkitRequest(chunked(Buffer.alloc(LIMIT * 100, "x"))));
+
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual(tooLarge);
+    await expect.poll(() => requests.length).toBe(1);
+    expect(requests[0]!.body.length).toBeLessThanOrEqual(LIMIT);
+  });
+
+  it("passes a streamed body of exactly the limit through intact", async () => {
+    useProxy();
+    vi.stubEnv("MAX_REQUEST_BYTES", String(LIMIT));
+    const requests = recordRequests();
+    const data = randomBytes(LIMIT);
+
+    const response = await postToChatKit(chatkitRequest(chunked(data)));
+
+    expect(response.status).toBe(200);
+    await expect.poll(() => requests.length).toBe(1);
+    expect(requests[0]!.body.equals(data)).toBe(true);
+  });
+
+  it("uses the proxy's default of 1048576 bytes when MAX_REQUEST_BYTES is not set", async () => {
+    useProxy();
+    vi.stubEnv("MAX_REQUEST_BYTES", undefined);
+    const requests = recordRequests();
+
+    const refused = await postToChatKit(chatkitRequest("{}", { "content-length": "1048577" }));
+    const passed = await postToChatKit(chatkitRequest(chunked(Buffer.alloc(1_048_576, "x"))));
+
+    expect(refused.status).toBe(413);
+    expect((await refused.json()).error.message).toBe("The request is larger than the 1048576 bytes allowed.");
+    expect(passed.status).toBe(200);
+    await expect.poll(() => requests.length).toBe(1);
+    expect(requests[0]!.body.length).toBe(1_048_576);
+  });
+
+  it("fails loudly on a MAX_REQUEST_BYTES that is not a number of bytes", async () => {
+    vi.stubEnv("MAX_REQUEST_BYTES", "1MB");
+
+    await expect(postToChatKit(chatkitRequest("{}"))).rejects.toThrow(
+      'MAX_REQUEST_BYTES must be a number of bytes, not "1MB".',
+    );
+  });
+});
+
+describe("what the proxy learns about the client", () => {
+  let front: Server;
+  let frontUrl: string;
+
+  // Stands in for Next.js in front of the route: a real HTTP server that turns each request
+  // into a `Request`, after the peer-address hook has seen it as Node announces it.
+  beforeAll(async () => {
+    front = createServer(async (req, res) => {
+      appendPeerAddress({ request: req, socket: req.socket });
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
+      const body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
+      const response = await postToChatKit(chatkitRequestFrom(`http://${req.headers.host}${req.url}`, body, headers));
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    });
+    front.listen(0, "127.0.0.1");
+    await once(front, "listening");
+    frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    front.closeAllConnections();
+    await new Promise((resolve) => front.close(resolve));
+  });
+
+  function chatkitRequestFrom(url: string, body: ReadableStream<Uint8Array>, headers: Headers): Request {
+    const init: RequestInit & { duplex: "half" } = { method: "POST", body, headers, duplex: "half" };
+    return new Request(url, init);
+  }
+
+  it("passes on the page's origin and fetch site, and the address and scheme it connected with", async () => {
+    useProxy();
+    const requests = recordRequests();
+
+    const response = await fetch(`${frontUrl}/api/chatkit`, {
+      method: "POST",
+      body: "{}",
+      headers: { origin: "http://localhost:3000", "sec-fetch-site": "same-origin" },
+    });
+
+    expect(response.status).toBe(200);
+    await expect.poll(() => requests.length).toBe(1);
+    expect(requests[0]!.headers).toMatchObject({
+      origin: "http://localhost:3000",
+      "sec-fetch-site": "same-origin",
+      "x-forwarded-for": "127.0.0.1",
+      "x-forwarded-proto": "http",
+    });
+  });
+
+  it("keeps the real peer address at the end of a client's own x-forwarded-for", async () => {
+    useProxy();
+    const requests = recordRequests();
+
+    await fetch(`${frontUrl}/api/chatkit`, {
+      method: "POST",
+      body: "{}",
+      headers: [
+        ["x-forwarded-for", "203.0.113.7"],
+        ["x-forwarded-for", "198.51.100.1, 127.0.0.2"],
+        ["x-peer-address-seen", "guess"],
+      ],
+    });
+
+    await expect.poll(() => requests.length).toBe(1);
+    expect(requests[0]!.headers["x-forwarded-for"]).toBe("203.0.113.7, 198.51.100.1, 127.0.0.2, 127.0.0.1");
+    expect(requests[0]!.headers).not.toHaveProperty("x-peer-address-seen");
   });
 });

@@ -3,7 +3,9 @@
  * (started by ./stack.ts). Only ChatKit's CDN script is stood in where a test needs the
  * element: see ./chatkit-stand-in.js.
  */
+import { once } from "node:events";
 import { mkdirSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import path from "node:path";
 
 import type { ChatKitOptions } from "@openai/chatkit-react";
@@ -14,7 +16,14 @@ import { CHATKIT_SCRIPT_URL } from "@/components/ChatKitScript";
 import { config } from "@/lib/config";
 
 import { launchChromium, standInChatKit } from "./browser";
-import { DOMAIN_KEY, SESSION_TTL_SECONDS, TOKEN_DELAY_SECONDS, startStack, type Stack } from "./stack";
+import {
+  DOMAIN_KEY,
+  MAX_REQUEST_BYTES,
+  SESSION_TTL_SECONDS,
+  TOKEN_DELAY_SECONDS,
+  startStack,
+  type Stack,
+} from "./stack";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-results");
 
@@ -222,6 +231,29 @@ describe("the chat page, with ChatKit's script stood in", () => {
     expect(chatkitCalls.at(-1)!.bearer).not.toBe(token);
   }, 60_000);
 
+  it("refuses a message over MAX_REQUEST_BYTES with a readable error, then recovers", async () => {
+    const tooLarge = await send(page, {
+      type: "threads.create",
+      params: {
+        input: {
+          content: [{ type: "input_text", text: "x".repeat(MAX_REQUEST_BYTES) }],
+          attachments: [],
+          inference_options: {},
+        },
+      },
+    });
+
+    expect(tooLarge.status).toBe(413);
+    const message = `The request is larger than the ${MAX_REQUEST_BYTES} bytes allowed.`;
+    expect(tooLarge.json).toEqual({ error: { code: "payload_too_large", message } });
+    const banner = page.getByTestId("chat-error");
+    await banner.waitFor();
+    expect(await banner.getByRole("paragraph").textContent()).toBe(message);
+
+    expect((await send(page, { type: "threads.list", params: {} })).status).toBe(200);
+    await banner.waitFor({ state: "detached" });
+  });
+
   it("loads no script that holds a backend address or secret", () => {
     expect(scripts.size).toBeGreaterThan(3);
     for (const [url, body] of scripts) {
@@ -289,6 +321,67 @@ describe("the chat page with the real ChatKit", () => {
       await context.close();
     }
   }, 90_000);
+});
+
+describe("the Next.js routes, in front of a stand-in for the proxy", () => {
+  let standIn: Server;
+  const requests: { headers: IncomingMessage["headers"]; bytes: number }[] = [];
+
+  beforeAll(async () => {
+    await stack.stopProxy();
+    standIn = createServer((req, res) => {
+      let bytes = 0;
+      req.on("data", (chunk: Buffer) => (bytes += chunk.length));
+      req.on("close", () => requests.push({ headers: req.headers, bytes }));
+      req.on("end", () => res.end("{}"));
+    });
+    standIn.listen(Number(new URL(stack.proxyUrl).port), "127.0.0.1");
+    await once(standIn, "listening");
+  });
+
+  afterAll(async () => {
+    standIn.closeAllConnections();
+    await new Promise((resolve) => standIn.close(resolve));
+    await stack.startProxy();
+  });
+
+  it("ends x-forwarded-for with the address that connected, whatever the client claims", async () => {
+    requests.length = 0;
+    const response = await fetch(`${stack.webUrl}/api/chatkit`, {
+      method: "POST",
+      body: "{}",
+      headers: { "x-forwarded-for": "203.0.113.7", origin: stack.webUrl, "sec-fetch-site": "same-origin" },
+    });
+
+    expect(response.status).toBe(200);
+    await expect.poll(() => requests.length).toBe(1);
+    expect(requests[0].headers).toMatchObject({
+      "x-forwarded-for": "203.0.113.7, 127.0.0.1",
+      "x-forwarded-proto": "http",
+      origin: stack.webUrl,
+      "sec-fetch-site": "same-origin",
+    });
+  });
+
+  it("cuts off an upload without content-length at MAX_REQUEST_BYTES with a 413", async () => {
+    requests.length = 0;
+    let sent = 0;
+    const upload = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(new Uint8Array(16_384).fill(120));
+        if ((sent += 16_384) >= MAX_REQUEST_BYTES * 20) controller.close();
+      },
+    });
+    const init: RequestInit & { duplex: "half" } = { method: "POST", body: upload, duplex: "half" };
+
+    const response = await fetch(`${stack.webUrl}/api/chatkit`, init);
+
+    expect(response.status).toBe(413);
+    const message = `The request is larger than the ${MAX_REQUEST_BYTES} bytes allowed.`;
+    expect(await response.json()).toEqual({ error: { code: "payload_too_large", message } });
+    await expect.poll(() => requests.length).toBe(1);
+    expect(requests[0].bytes).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+  });
 });
 
 async function received(page: Page): Promise<number> {

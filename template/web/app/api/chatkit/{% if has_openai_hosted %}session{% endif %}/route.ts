@@ -1,3 +1,4 @@
+import { maxRequestBytes, refuseAnnouncedTooLarge } from "@/lib/bodyLimit";
 import { createChatKitSession, HostedSessionError, hostedUser, userCookie } from "@/lib/openaiSessions";
 
 export const dynamic = "force-dynamic";
@@ -5,6 +6,8 @@ export const runtime = "nodejs";
 
 /** A client secret for the hosted fallback, created with the server's OpenAI key. */
 export async function POST(request: Request): Promise<Response> {
+  const refused = refuseAnnouncedTooLarge(request, maxRequestBytes());
+  if (refused) return refused;
   const { user, isNew } = hostedUser(request);
   try {
     const response = Response.json(await createChatKitSession(user));
