@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from dev_backend import DevBackend
+from tests.chatkit_client import new_thread
 from tests.harness import Proxy
 
 MakeProxy = Callable[..., Proxy]
@@ -64,14 +65,14 @@ def test_a_request_may_not_exceed_the_limits(
     limited, backend: DevBackend, metadata: dict[str, Any], field: str
 ) -> None:
     user = signed_in(limited(temperature=0.9, max_tokens=500))
-    stream = user.create_thread("more please", metadata=metadata)
+    response = user.post(new_thread("more please") | {"metadata": metadata})
 
-    assert stream.error is not None
-    assert field in stream.error["message"]
-    assert "above the limit" in stream.error["message"]
+    assert response.status_code == 400
+    assert field in response.json()["error"]["message"]
+    assert "above the limit" in response.json()["error"]["message"]
     assert backend.requests == []
-    # The user's message is kept all the same.
-    assert stream.of_type("thread.item.done")[0].data["item"]["type"] == "user_message"
+    # Refused before anything was stored.
+    assert user.post({"type": "threads.list", "params": {}}).json()["data"] == []
 
 
 def test_the_message_endpoint_takes_the_limits_in_its_body(limited, backend: DevBackend) -> None:
@@ -115,13 +116,13 @@ def test_no_system_message_without_a_system_prompt(proxy: Proxy, backend: DevBac
 
 def test_an_unknown_model_is_an_error_not_the_default(proxy: Proxy, backend: DevBackend) -> None:
     user = signed_in(proxy)
-    stream = user.create_thread("hello", model="no-such-model")
+    in_chat = user.post(new_thread("hello", model="no-such-model"))
     response = user.http.post(
         "/api/custom/message", json={"text": "hi", "model": "no-such-model"}, headers=user.auth
     )
 
-    assert stream.error is not None
-    assert "no-such-model" in stream.error["message"]
+    assert in_chat.status_code == 400
+    assert "no-such-model" in in_chat.json()["error"]["message"]
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "unknown_model"
     assert backend.requests == []
@@ -147,11 +148,12 @@ def test_long_threads_are_trimmed_to_the_context_window(
 
 def test_a_message_too_long_for_the_model_is_refused_readably(limited, backend: DevBackend) -> None:
     user = signed_in(limited(context_window=600, max_tokens=300))
-    stream = user.create_thread("word " * 2000)
+    response = user.post(new_thread("word " * 2000))
 
-    assert stream.error is not None
-    assert "too long" in stream.error["message"]
+    assert response.status_code == 400
+    assert "too long" in response.json()["error"]["message"]
     assert backend.requests == []
+    assert user.post({"type": "threads.list", "params": {}}).json()["data"] == []  # not stored
 
 
 def test_request_metadata_and_allowed_headers_reach_the_backend(

@@ -71,13 +71,14 @@ def test_malformed_chatkit_requests_are_400_with_a_reason(
 def test_unknown_model_is_a_readable_error_not_a_silent_default(proxy: Proxy) -> None:
     user = proxy.user()
     user.new_session()
-    stream = user.stream(
+    response = user.post(
         {"type": "threads.create", "params": {"input": user_input("hi", model="gpt-99")}}
     )
 
-    assert stream.error is not None
-    assert "gpt-99" in stream.error["message"]
-    assert stream.error["allow_retry"] is False
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "unknown_model"
+    assert "gpt-99" in response.json()["error"]["message"]
+    assert user.post({"type": "threads.list", "params": {}}).json()["data"] == []  # not stored
 
 
 def test_retrying_a_non_user_item_is_400(proxy: Proxy) -> None:

@@ -1,5 +1,6 @@
 """What a request may store, decided before anything is stored or any backend is called: the
-size of a message or a title, threads per user, items per thread and the message rate limits.
+size of a message or a title, threads per user, items per thread, the model and its limits, and
+the message rate limits.
 
 The ChatKit SDK saves the thread and the user's message before `respond()` runs, so these
 checks cannot wait for the reply: a refused request stores nothing.
@@ -18,6 +19,8 @@ from chatkit.types import (
 
 from .chat_store import ChatStore
 from .errors import PayloadTooLarge, QuotaExceeded
+from .inference import check_new_message
+from .models import ModelCatalogue
 from .rate_limit import RateLimit
 from .request_context import RequestContext
 
@@ -29,6 +32,7 @@ class Admission:
     def __init__(
         self,
         store: ChatStore,
+        models: ModelCatalogue,
         *,
         per_user: RateLimit,
         per_address: RateLimit,
@@ -38,6 +42,7 @@ class Admission:
         max_items_per_thread: int,
     ) -> None:
         self._store = store
+        self._models = models
         self._per_user = per_user
         self._per_address = per_address
         self._max_message_chars = max_message_chars
@@ -46,10 +51,11 @@ class Admission:
         self._max_items = max_items_per_thread
 
     async def chat_request(self, request: ChatKitReq, context: RequestContext) -> None:
-        """Refuses a ChatKit request that would store more than its user may; the size and
-        quota checks come first, so a refused message does not use up the rate limit."""
+        """Refuses a ChatKit request that would store more than its user may, or a message the
+        backend request would refuse; those checks come first, so a refused message does not
+        use up the rate limit."""
         if isinstance(request, ThreadsCreateReq):
-            self.message_text(_text_of(request.params.input))
+            self._check_message(request.params.input, context)
             if await self._store.count_threads(context) >= self._max_threads:
                 raise QuotaExceeded(
                     f"{self._max_threads} threads",
@@ -60,7 +66,7 @@ class Admission:
                 )
             await self.message(context)
         elif isinstance(request, ThreadsAddUserMessageReq):
-            self.message_text(_text_of(request.params.input))
+            self._check_message(request.params.input, context)
             items = await self._store.count_items(request.params.thread_id, context)
             if items + _ITEMS_PER_MESSAGE > self._max_items:
                 raise QuotaExceeded(
@@ -79,6 +85,18 @@ class Admission:
                 user_message=f"A title can be at most {self._max_title_chars} characters.",
             )
 
+    def _check_message(self, message: UserMessageInput, context: RequestContext) -> None:
+        text = "".join(part.text for part in message.content)
+        self.message_text(text)
+        # Tags and quoted text are stored with the message: together no more than its text.
+        if _characters(message.model_dump()) - len(text) > self._max_message_chars:
+            raise PayloadTooLarge(
+                "message fields besides its text",
+                user_message="This message carries too much besides its text.",
+            )
+        model = self._models.resolve(message.inference_options.model)
+        check_new_message(model, text, context.overrides)
+
     def message_text(self, text: str) -> None:
         if len(text) > self._max_message_chars:
             raise PayloadTooLarge(
@@ -94,5 +112,12 @@ class Admission:
         await self._per_address.hit(context.client_address)
 
 
-def _text_of(message: UserMessageInput) -> str:
-    return "".join(part.text for part in message.content)
+def _characters(value: object) -> int:
+    """How many characters the strings in `value` (dicts and lists included) hold."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_characters(key) + _characters(item) for key, item in value.items())
+    if isinstance(value, list):
+        return sum(_characters(item) for item in value)
+    return 0

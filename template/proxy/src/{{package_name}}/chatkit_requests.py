@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from chatkit.store import NotFoundError, Store
 from chatkit.types import (
     AttachmentsCreateReq,
@@ -27,6 +29,11 @@ from .request_context import RequestContext
 _REQUEST = TypeAdapter[ChatKitReq](ChatKitReq)
 # Most threads or items one list request returns; a larger (or negative) limit is clamped.
 MAX_PAGE_SIZE = 100
+# A JSON `\u0000` escape (not an escaped backslash before "u0000"): text no database keeps
+# (PostgreSQL refuses NUL in text), so no request may carry it.
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+# How much of a client's input an error message quotes back.
+_QUOTED = 100
 
 # Operations that need tools, widgets, uploads or dictation, none of which this server offers.
 _UNSUPPORTED = (
@@ -43,6 +50,9 @@ _UNSUPPORTED = (
 def parse(body: bytes) -> ChatKitReq:
     if not body.strip():
         raise BadRequest("empty body", user_message="The request body is empty.")
+    # Checked on the raw body only when it names the escape at all: cheap for every request.
+    if b"u0000" in body and _NUL_ESCAPE.search(body):
+        raise BadRequest("NUL in request", user_message="The request contains a NUL character.")
     try:
         request = _REQUEST.validate_json(body)
     except ValidationError as exc:
@@ -84,5 +94,5 @@ def _describe(exc: ValidationError) -> str:
     if error["type"] == "json_invalid":
         return "The request body is not valid JSON."
     if error["type"] == "union_tag_invalid":
-        return f"Unknown request type. {error['msg']}"
-    return f"Invalid request at '{where}': {error['msg']}"
+        return f"Unknown request type. {error['msg'][:_QUOTED]}"
+    return f"Invalid request at '{where[:_QUOTED]}': {error['msg'][:_QUOTED]}"

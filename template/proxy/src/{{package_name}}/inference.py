@@ -65,20 +65,10 @@ def build_request(
     thread_id: str | None = None,
 ) -> ChatRequest:
     """The request for `model`: its system prompt, the history that fits, bounded controls."""
-    temperature = _bounded(overrides.temperature, model.temperature, "temperature", model)
-    max_tokens = _bounded(overrides.max_tokens, model.max_tokens, "max_tokens", model)
+    temperature, max_tokens = _controls(model, overrides)
     system = [ChatMessage("system", model.system_prompt)] if model.system_prompt else []
     budget = model.context_window - max_tokens
-    newest = [*system, *history[-1:]]
-    if estimate_prompt(newest) > budget:
-        raise BadRequest(
-            "message over the context window",
-            user_message=(
-                f"This message is too long for the model “{model.display_label}”: about "
-                f"{estimate_prompt(newest)} tokens, and it takes about {budget}. "
-                "Shorten it or pick a model with a larger context."
-            ),
-        )
+    _check_fits([*system, *history[-1:]], budget, model)
     return ChatRequest(
         model=model.upstream_name,
         messages=fit([*system, *history], budget),
@@ -88,6 +78,35 @@ def build_request(
         max_tokens=max_tokens,
         metadata=metadata,
     )
+
+
+def check_new_message(model: ModelConfig, text: str, overrides: Overrides) -> None:
+    """Refuses (BadRequest) a new message that `build_request` would refuse whatever the
+    history: controls over the model's limits, or a message too long for its context alone.
+    So such a message can be refused before it is stored."""
+    _, max_tokens = _controls(model, overrides)
+    system = [ChatMessage("system", model.system_prompt)] if model.system_prompt else []
+    _check_fits([*system, ChatMessage("user", text)], model.context_window - max_tokens, model)
+
+
+def _controls(model: ModelConfig, overrides: Overrides) -> tuple[float, int]:
+    """The temperature and max tokens for the request: the model's, or lower ones asked for."""
+    return (
+        _bounded(overrides.temperature, model.temperature, "temperature", model),
+        _bounded(overrides.max_tokens, model.max_tokens, "max_tokens", model),
+    )
+
+
+def _check_fits(newest: Sequence[ChatMessage], budget: int, model: ModelConfig) -> None:
+    if estimate_prompt(newest) > budget:
+        raise BadRequest(
+            "message over the context window",
+            user_message=(
+                f"This message is too long for the model “{model.display_label}”: about "
+                f"{estimate_prompt(newest)} tokens, and it takes about {budget}. "
+                "Shorten it or pick a model with a larger context."
+            ),
+        )
 
 
 def _bounded(requested: Limit | None, limit: Limit, name: str, model: ModelConfig) -> Limit:

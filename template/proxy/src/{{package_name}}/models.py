@@ -94,7 +94,9 @@ class ModelCatalogue:
         if model is None:
             raise UnknownModel(
                 f"unknown model {requested!r}",
-                user_message=f"The model “{requested}” is not available. Pick another model.",
+                user_message=(
+                    f"The model “{requested[:80]}” is not available. Pick another model."
+                ),
             )
         return model
 

@@ -78,10 +78,10 @@ async def create_session(request: Request, response: Response, svc: Svc) -> Sess
 async def chatkit(request: Request, svc: Svc, context: Ctx, record: Record) -> Response:
     parsed = chatkit_requests.parse(await request.body())
     await chatkit_requests.check_access(parsed, svc.store, context)
-    await svc.admission.chat_request(parsed, context)
     overrides, metadata = split_metadata(parsed.metadata)
     headers = header_metadata(request.headers, svc.settings.metadata_headers)
     context = replace(context, overrides=overrides, metadata=merge_metadata(metadata, headers))
+    await svc.admission.chat_request(parsed, context)
     record.mark("validate")
     result = await svc.chat.process_request(parsed, context)
     return await to_response(result, record, svc.settings.heartbeat_interval_seconds)
