@@ -20,19 +20,22 @@ from httpx_aiohttp import AiohttpTransport
 from .errors import (
     BackendAuthFailed,
     BackendError,
+    BackendProtocolError,
     BackendRateLimited,
     BackendRejected,
     BackendTimeout,
     BackendUnavailable,
     ContextTooLong,
 )
-from .metrics import BACKEND_CALLS
+from .metrics import BACKEND_CALLS, target
 from .redaction import logger
 from .request_log import request_id_header
 
 log = logger(__name__)
 
 MAX_ERROR_BODY = 2048
+# The request extension that tells the pool's transport how large the reply may be.
+_REPLY_LIMIT = "max_reply_bytes"
 # How long to wait for the end of a streamed body after the reply's last event.
 DRAIN_SECONDS = 0.05
 
@@ -48,10 +51,15 @@ def open_pool(connect_timeout: float) -> httpx.AsyncClient:
     transport, so only connecting has a timeout here. The connections are aiohttp's: httpx's own
     transport (httpcore on anyio) spent about half a millisecond more before a backend's first
     byte and a quarter more CPU per streamed reply in the benchmark.
+
+    Every request says how large its reply may be (`limit_replies`); replies come uncompressed,
+    so the bytes counted are the bytes the proxy holds.
     """
     return httpx.AsyncClient(
         timeout=httpx.Timeout(None, connect=connect_timeout),
         transport=_Transport(max_connections=1000),
+        # A compressed reply could unpack to far more than was counted on the wire.
+        headers={"Accept-Encoding": "identity"},
         # Every backend call carries the request's X-Request-ID.
         event_hooks={"request": [with_request_id]},
         # The pool serves every user: a cookie a backend sets for one must not be sent for the
@@ -60,10 +68,39 @@ def open_pool(connect_timeout: float) -> httpx.AsyncClient:
     )
 
 
+def limit_replies(max_bytes: int) -> dict[str, int]:
+    """The request extensions for a backend call whose reply may bring at most `max_bytes`."""
+    return {_REPLY_LIMIT: max_bytes}
+
+
+class ReplyLimit:
+    """The bytes of one backend reply, counted as they arrive against BACKEND_MAX_REPLY_BYTES.
+
+    Every transport counts with it: the pool's for HTTP bodies (streamed, complete or refused),
+    the WebSocket client for its messages. Over the limit `add` raises, and the caller closes the
+    connection instead of reading on; a stream keeps what it had relayed, as when it breaks.
+    """
+
+    __slots__ = ("max_bytes", "received")
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.received = 0
+
+    def add(self, size: int) -> None:
+        self.received += size
+        if self.received > self.max_bytes:
+            raise self.exceeded()
+
+    def exceeded(self) -> BackendProtocolError:
+        return BackendProtocolError(f"reply is larger than {self.max_bytes} bytes")
+
+
 class _Transport(AiohttpTransport):
-    """httpx-aiohttp's transport with no cookie jar, and connection errors reported as what
-    they are: it turns every aiohttp connection error (a refused connection, a reset) into a
-    `ConnectTimeout`, which would read as a timeout in logs, metrics and the user's message."""
+    """httpx-aiohttp's transport with no cookie jar, each reply's body counted against its
+    request's limit (`limit_replies`), and connection errors reported as what they are: it turns
+    every aiohttp connection error (a refused connection, a reset) into a `ConnectTimeout`, which
+    would read as a timeout in logs, metrics and the user's message."""
 
     def __init__(self, max_connections: int) -> None:
         super().__init__(limits=httpx.Limits(max_connections=max_connections), client=self._session)
@@ -81,17 +118,24 @@ class _Transport(AiohttpTransport):
             response = await super().handle_async_request(request)
         except httpx.ConnectTimeout as exc:
             raise _unmasked(exc, httpx.ConnectError) from exc.__cause__
-        response.stream = _Body(response.stream)
+        encoding = response.headers.get("content-encoding", "identity")
+        if encoding != "identity":
+            await response.aclose()
+            raise BackendProtocolError(f"reply is {encoding}-encoded, though none was accepted")
+        response.stream = _Body(response.stream, ReplyLimit(request.extensions[_REPLY_LIMIT]))
         return response
 
 
 class _Body(httpx.AsyncByteStream):
-    def __init__(self, stream: httpx.AsyncByteStream) -> None:
+    def __init__(self, stream: httpx.AsyncByteStream, limit: ReplyLimit) -> None:
         self._stream = stream
+        self._limit = limit
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        limit = self._limit
         try:
             async for chunk in self._stream:
+                limit.add(len(chunk))
                 yield chunk
         except httpx.ConnectTimeout as exc:
             raise _unmasked(exc, httpx.ReadError) from exc.__cause__
@@ -125,6 +169,7 @@ async def backend_call(method: str, url: str, model: str) -> AsyncIterator[Backe
     BackendErrors."""
     call = BackendCall()
     outcome = "ok"
+    shown = target(url)  # never a credential in a label or a log line
     started = time.perf_counter()
     try:
         yield call
@@ -134,10 +179,10 @@ async def backend_call(method: str, url: str, model: str) -> AsyncIterator[Backe
         raise
     except httpx.TimeoutException as exc:
         call.status = outcome = "timeout"
-        raise BackendTimeout(f"{type(exc).__name__} from {url}") from exc
+        raise BackendTimeout(f"{type(exc).__name__} from {shown}") from exc
     except httpx.TransportError as exc:
         call.status = outcome = "unreachable"
-        raise BackendUnavailable(f"{type(exc).__name__} from {url}: {exc}") from exc
+        raise BackendUnavailable(f"{type(exc).__name__} from {shown}: {exc}") from exc
     except BackendError as exc:
         outcome = exc.code if call.status in (200, 101) else _http_outcome(call.status, exc.code)
         raise
@@ -147,13 +192,13 @@ async def backend_call(method: str, url: str, model: str) -> AsyncIterator[Backe
     finally:
         if outcome == "ok" and call.status not in (200, 201, 101):
             outcome = _http_outcome(call.status, "error")
-        BACKEND_CALLS.labels(url, outcome).inc()
+        BACKEND_CALLS.labels(shown, outcome).inc()
         log.info(
             "backend request",
             extra={
                 "fields": {
                     "method": method,
-                    "target": url,
+                    "target": shown,
                     "model": model,
                     "status": call.status,
                     "outcome": outcome,
@@ -186,13 +231,26 @@ async def with_request_id(request: httpx.Request) -> None:
 
 
 async def error_for(response: httpx.Response, *, not_found: str | None = None) -> BackendError:
-    """The error for a non-success answer; `not_found` is the user message for a 404."""
-    body = (await response.aread())[:MAX_ERROR_BODY].decode("utf-8", "replace")
+    """The error for a non-success answer; `not_found` is the user message for a 404.
+
+    Reads at most MAX_ERROR_BODY bytes of the body: closing the response leaves the rest unread.
+    """
+    body = (await _head(response, MAX_ERROR_BODY)).decode("utf-8", "replace")
     detail = f"backend answered {response.status_code}: {body}"
     error = error_for_status(response.status_code, detail, not_found=not_found)
     if isinstance(error, BackendRateLimited | BackendUnavailable):
         error.retry_after = retry_after(response.headers.get("retry-after"))
     return error
+
+
+async def _head(response: httpx.Response, size: int) -> bytes:
+    head = b""
+    async with contextlib.aclosing(response.aiter_bytes()) as chunks:
+        async for chunk in chunks:
+            head += chunk
+            if len(head) >= size:
+                break
+    return head[:size]
 
 
 def error_for_status(status: int, detail: str, *, not_found: str | None = None) -> BackendError:

@@ -7,6 +7,8 @@ scrape each; uvicorn's `--workers` would need prometheus-client's multiprocess m
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 # Seconds; the proxy's own share of a first token is meant to be about a millisecond, the
@@ -58,3 +60,14 @@ OPEN_STREAMS = Gauge("chatkit_proxy_open_streams", "Streamed answers in progress
 def exposition() -> tuple[bytes, str]:
     """The metrics in Prometheus' text format, and its content type."""
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+def target(url: str) -> str:
+    """A backend URL fit for a label or a log field: without `user:password@`, query string
+    or fragment, where credentials hide (e.g. `?api-key=...`)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
