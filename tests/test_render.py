@@ -181,6 +181,19 @@ def test_env_example_documents_every_setting(copie, answers):
     assert not missing, f"settings missing from .env.example: {missing}"
 
 
+def test_make_writes_env_with_fresh_secrets_for_its_owner_only(copie):
+    project = render_ok(copie)
+    subprocess.run(["make", ".env"], cwd=project, check=True, capture_output=True)
+
+    env = project / ".env"
+    assert env.stat().st_mode & 0o777 == 0o600
+    values = dict(
+        line.split("=", 1) for line in env.read_text().splitlines() if re.match(r"^\w+=", line)
+    )
+    assert len(values["SESSION_SECRET"]) >= 32
+    assert len(values["METRICS_TOKEN"]) >= 32
+
+
 def test_project_name_reaches_the_readme(copie):
     project = render_ok(copie, project_name="Acme Helpdesk")
 
