@@ -167,7 +167,7 @@ def test_ids_cannot_be_guessed(proxy: Proxy) -> None:
         assert re.fullmatch(r"[a-z]+_[0-9a-f]{32}", each), each  # 128 random bits
 
 
-def test_old_threads_are_deleted_when_retention_is_set(
+def test_idle_threads_are_deleted_only_when_retention_is_set(
     make_proxy: Callable[..., Proxy], backend_url: str, database_url: str
 ) -> None:
     proxy = make_proxy(custom_backend_url=backend_url)
@@ -177,26 +177,19 @@ def test_old_threads_are_deleted_when_retention_is_set(
     backdate(database_url, old, days=365)
     before = stored_rows(database_url)
 
+    def listed() -> list[str]:
+        return [thread["id"] for thread in user.post(threads_list()).json()["data"]]
+
+    proxy.restart()  # THREAD_RETENTION_DAYS=0 keeps everything
+    assert listed() == [recent, old]
+
     # The deletion runs at start-up, then hourly.
     proxy.settings = proxy.settings.model_copy(update={"thread_retention_days": 30})
     proxy.restart()
 
-    listed = [thread["id"] for thread in user.post(threads_list()).json()["data"]]
-    assert listed == [recent]
+    assert listed() == [recent]
     assert user.post({"type": "items.list", "params": {"thread_id": old}}).status_code == 404
     assert stored_rows(database_url) == before - 3  # the thread and its two items
-
-
-def test_retention_zero_keeps_everything(
-    make_proxy: Callable[..., Proxy], backend_url: str, database_url: str
-) -> None:
-    proxy = make_proxy(custom_backend_url=backend_url)
-    user = signed_in(proxy)
-    old = user.create_thread("from long ago").thread_id
-    backdate(database_url, old, days=365)
-    proxy.restart()
-
-    assert [thread["id"] for thread in user.post(threads_list()).json()["data"]] == [old]
 
 
 def threads_list() -> dict[str, object]:
