@@ -1,14 +1,15 @@
 """Every user_auth x backend_auth pair renders a project whose tests pass.
 
 Running `make test` (proxy, web and browser suites) for all 15 projects takes about three
-minutes each, more than CI's budget allows. So five pairs that together cover every value of
-both questions run their full `make test`, and the other pairs run the proxy tests where the
-two schemes meet (sessions, a chat, another user's thread, no secret in the logs). The
-default pair is one of the five; its `make test` runs in test_generated_project.py.
+minutes each, more than CI's budget allows. Only `user_auth` changes the web app, `backend_auth`
+only the proxy: so one pair per `user_auth` value runs its whole `make test`, two more run the
+whole proxy suite (`make test-proxy`) so that every `backend_auth` value's runs, and the other
+pairs run the proxy tests where the two schemes meet (sessions, a chat, another user's thread,
+no secret in the logs). The default pair's `make test` runs in test_generated_project.py.
 
-The full runs also carry other answers, so that without another render every `store` x
-`user_auth` pair runs its whole suite (with the default project and the PostgreSQL suite of
-test_generated_project.py) and so does the largest answer set.
+These runs also carry other answers, so that without another render every `store` x
+`user_auth` pair runs its whole proxy suite (with the default project and the PostgreSQL suite
+of test_generated_project.py) and the largest answer set runs its whole `make test`.
 
 AUTH_MATRIX=full runs `make test` for every pair.
 """
@@ -41,15 +42,16 @@ LARGEST = {
     "multi_model": True,
     "fallback": ["backup_backends", "openai_hosted"],
 }
-# The pairs that run their whole `make test`, each with the other answers it runs under.
-FULL = {
-    DEFAULT_PAIR: {},
-    ("jwt", "jwt"): {},
-    ("oidc", "oauth2"): LARGEST,
-    ("jwt", "custom_headers"): {"store": "postgres"},
-    ("oidc", "none"): {},
+# The pairs that run more than where the schemes meet: the `make` target each runs, and the
+# other answers it runs under.
+WHOLE = {
+    DEFAULT_PAIR: ("test", {}),
+    ("jwt", "custom_headers"): ("test", {"store": "postgres"}),
+    ("oidc", "oauth2"): ("test", LARGEST),
+    ("jwt", "jwt"): ("test-proxy", {}),
+    ("oidc", "none"): ("test-proxy", {}),
 }
-# Full runs in test_generated_project.py, as (store, user_auth).
+# Whole proxy suites run in test_generated_project.py, as (store, user_auth).
 FULL_ELSEWHERE = {("sqlite", "anonymous"), ("postgres", "anonymous")}
 WHERE_THEY_MEET = [
     "tests/test_sessions.py",
@@ -66,15 +68,16 @@ PAIRS = [
 ]
 
 
-def test_the_full_pairs_cover_every_value():
-    assert {user for user, _ in FULL} == set(choice_questions()["user_auth"])
-    assert {backend for _, backend in FULL} == set(choice_questions()["backend_auth"])
+def test_the_whole_runs_cover_every_value():
+    make_test = [pair for pair, (target, _) in WHOLE.items() if target == "test"]
+    assert {user for user, _ in make_test} == set(choice_questions()["user_auth"])
+    assert {backend for _, backend in WHOLE} == set(choice_questions()["backend_auth"])
 
 
-def test_the_full_runs_cover_every_store_and_user_pair():
+def test_the_whole_runs_cover_every_store_and_user_pair():
     default_store = questions()["store"]["default"]
     covered = FULL_ELSEWHERE | {
-        (others.get("store", default_store), user) for (user, _), others in FULL.items()
+        (others.get("store", default_store), user) for (user, _), (_, others) in WHOLE.items()
     }
     stores, users = choice_questions()["store"], choice_questions()["user_auth"]
     assert covered == {(store, user) for store in stores for user in users}
@@ -90,11 +93,11 @@ def test_the_largest_answer_set_answers_every_question():
 @pytest.mark.slow
 @pytest.mark.parametrize(("user_auth", "backend_auth"), PAIRS)
 def test_pair_passes_its_tests(copie, user_auth: str, backend_auth: str) -> None:
-    others = FULL.get((user_auth, backend_auth), {})
+    target, others = WHOLE.get((user_auth, backend_auth), ("", {}))
     project = render_ok(copie, user_auth=user_auth, backend_auth=backend_auth, **others)
     label = " x ".join([user_auth, backend_auth, *(f"{k}={v}" for k, v in others.items())])
-    if FULL_MATRIX or (user_auth, backend_auth) in FULL:
-        make_passes(project, "test", label=label)
+    if FULL_MATRIX or target:
+        make_passes(project, "test" if FULL_MATRIX else target, label=label)
         return
     if shutil.which("uv") is None:
         pytest.fail("the generated proxy's tests need uv on PATH")

@@ -33,10 +33,10 @@ def test_a_rate_limited_user_fills_no_disk(
     make_proxy: Callable[..., Proxy], backend_url: str, database_url: str
 ) -> None:
     proxy = make_proxy(
-        custom_backend_url=backend_url, rate_limit="1/minute", max_request_bytes=2_000_000
+        custom_backend_url=backend_url, rate_limit="1/hour", max_request_bytes=2_000_000
     )
     user = signed_in(proxy)
-    thread = user.create_thread("the one message a minute").thread_id
+    thread = user.create_thread("the one message an hour").thread_id
     before = stored_rows(database_url)
 
     for _ in range(5):
@@ -85,17 +85,19 @@ def test_threads_and_their_items_are_capped_per_user(
     assert signed_in(proxy).create_thread("another user has a quota of their own").error is None
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_many_users_from_one_address_share_its_limit(
     make_proxy: Callable[..., Proxy], backend_url: str
 ) -> None:
-    proxy = make_proxy(custom_backend_url=backend_url, address_rate_limit="3/minute")
+    proxy = make_proxy(custom_backend_url=backend_url, address_rate_limit="3/hour")
     users = [signed_in(proxy) for _ in range(4)]
     for user in users[:3]:
         assert user.create_thread("hello").error is None
 
-    refused(users[3].post(new_thread("hello")), 429, "from your network (3/minute)")
+    refused(users[3].post(new_thread("hello")), 429, "from your network (3/hour)")
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_the_address_is_the_forwarded_one_only_from_a_trusted_proxy(
     make_proxy: Callable[..., Proxy], backend_url: str
 ) -> None:
@@ -109,12 +111,12 @@ def test_the_address_is_the_forwarded_one_only_from_a_trusted_proxy(
         return statuses
 
     # The tests reach the proxy from loopback, trusted by default: one limit per address.
-    trusting = make_proxy(custom_backend_url=backend_url, address_rate_limit="1/minute")
+    trusting = make_proxy(custom_backend_url=backend_url, address_rate_limit="1/hour")
     assert one_each(trusting) == [200, 200]
     # Not a trusted peer: the header is ignored and both count for the peer's own address.
     wary = make_proxy(
         custom_backend_url=backend_url,
-        address_rate_limit="1/minute",
+        address_rate_limit="1/hour",
         trusted_proxy_addresses=["192.0.2.1"],
     )
     assert one_each(wary) == [200, 429]
