@@ -103,8 +103,11 @@ def test_pair_passes_its_tests(copie, user_auth: str, backend_auth: str) -> None
         pytest.fail("the generated proxy's tests need uv on PATH")
     env = {**os.environ, "UV_NO_PROGRESS": "1"}
     env.pop("VIRTUAL_ENV", None)  # the template's own venv is not the project's
+    # One process: starting pytest-xdist's workers (each importing the ChatKit SDK, seconds)
+    # costs more than they save on a few dozen tests.
+    pytest_args = ["-q", "-x", "-n0", "-p", "no:cacheprovider", *WHERE_THEY_MEET]
     run_in_project(
-        ["uv", "run", "--quiet", "pytest", "-q", "-x", "-p", "no:cacheprovider", *WHERE_THEY_MEET],
+        ["uv", "run", "--quiet", "pytest", *pytest_args],
         project / "proxy",
         timeout=TIMEOUT_SECONDS,
         label=label,
