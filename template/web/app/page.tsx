@@ -1,9 +1,14 @@
-import { ChatPanel } from "@/components/ChatPanel";
+import { connection } from "next/server";
 
-export default function Home() {
+import { ChatPanel } from "@/components/ChatPanel";
+import { chatUi } from "@/lib/chatUi";
+
+export default async function Home() {
+  // Rendered per request, so CHAT_UI is read from the running server's environment.
+  await connection();
   return (
     <main className="app">
-      <ChatPanel />
+      <ChatPanel ui={chatUi()} />
     </main>
   );
 }

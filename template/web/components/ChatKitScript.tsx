@@ -26,11 +26,15 @@ export function ChatKitScript() {
 
 export type ScriptStatus = "loading" | "ready" | "failed";
 
-/** "failed" after a load error or `timeoutMs` without the element; a late load still wins. */
-export function useChatKitScript(timeoutMs = 8_000): ScriptStatus {
+/**
+ * "failed" after a load error or `timeoutMs` without the element; a late load still wins.
+ * Stays "loading" while `watching` is false (the page does not load the script).
+ */
+export function useChatKitScript(watching: boolean, timeoutMs: number): ScriptStatus {
   const [status, setStatus] = useState<ScriptStatus>("loading");
 
   useEffect(() => {
+    if (!watching) return;
     if (customElements.get(ELEMENT)) {
       setStatus("ready");
       return;
@@ -46,7 +50,7 @@ export function useChatKitScript(timeoutMs = 8_000): ScriptStatus {
       window.removeEventListener(FAILED_EVENT, fail);
       clearTimeout(timer);
     };
-  }, [timeoutMs]);
+  }, [watching, timeoutMs]);
 
   return status;
 }

@@ -1,3 +1,6 @@
+/** For a request that got no answer at all. */
+export const UNREACHABLE = "The chat service is not reachable right now. Please try again in a moment.";
+
 /** A sentence a person can act on, for a failed answer from the chat service. */
 export async function describeFailure(response: Response): Promise<string> {
   // The proxy (and our route handlers) answer `{"error": {"code", "message"}}`, message readable.

@@ -16,6 +16,7 @@ import { CHATKIT_SCRIPT_URL } from "@/components/ChatKitScript";
 import { config } from "@/lib/config";
 
 import { launchChromium, standInChatKit } from "./browser";
+import { builtinViewTests } from "./builtin-view";
 import {
   DOMAIN_KEY,
   MAX_REQUEST_BYTES,
@@ -266,13 +267,40 @@ describe("the chat page, with ChatKit's script stood in", () => {
 });
 
 describe("the chat page, when ChatKit's script cannot be loaded", () => {
-  it("says what is missing instead of showing a blank box", async () => {
+  /** A browser that cannot reach ChatKit's CDN, wherever the tests run. */
+  async function cutOff(context: BrowserContext): Promise<void> {
+    if (cdnReachable) {
+      // On a machine that can reach the CDN, cut it off the way a firewall would.
+      await context.route(CHATKIT_SCRIPT_URL, (route) => route.abort("addressunreachable"));
+    }
+  }
+
+  it("switches to the built-in view and says why (CHAT_UI=auto, the default)", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      await stack.signIn(context);
+      await cutOff(context);
+      const page = await context.newPage();
+      await page.goto(stack.webUrl);
+      const notice = page.getByTestId("builtin-notice");
+      await notice.waitFor({ timeout: 20_000 });
+      expect(await notice.textContent()).toContain("could not be loaded from cdn.platform.openai.com");
+      expect(await notice.getByRole("button", { name: "Try ChatKit again" }).isVisible()).toBe(true);
+      const composer = page.getByRole("textbox", { name: config.composerPlaceholder });
+      await composer.fill("Hello without the CDN");
+      await composer.press("Enter");
+      await page.getByTestId("answer").getByText("You said:").waitFor();
+      await page.screenshot({ path: path.join(ARTIFACTS, "cdn-unreachable-auto.png") });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("says what is missing instead of showing a blank box (CHAT_UI=chatkit)", async () => {
+    await stack.restartWeb({ CHAT_UI: "chatkit" });
     const context = await browser.newContext({ colorScheme: "light", viewport: { width: 1280, height: 800 } });
     try {
-      if (cdnReachable) {
-        // On a machine that can reach the CDN, cut it off the way a firewall would.
-        await context.route(CHATKIT_SCRIPT_URL, (route) => route.abort("addressunreachable"));
-      }
+      await cutOff(context);
       const page = await context.newPage();
       await page.goto(stack.webUrl);
 
@@ -296,9 +324,12 @@ describe("the chat page, when ChatKit's script cannot be loaded", () => {
       await page.screenshot({ path: path.join(ARTIFACTS, "cdn-unreachable-phone-dark.png") });
     } finally {
       await context.close();
+      await stack.restartWeb();
     }
   });
 });
+
+builtinViewTests(() => ({ stack, browser, artifacts: ARTIFACTS }));
 
 describe("the chat page with the real ChatKit", () => {
   it("sends a message and shows the streamed reply", async (ctx) => {

@@ -1,0 +1,88 @@
+"use client";
+
+import { useState } from "react";
+
+import type { ThreadSummary } from "@/lib/chatkitEvents";
+
+import styles from "./BuiltinChat.module.css";
+
+type Props = {
+  threads: ThreadSummary[] | null;
+  activeId: string | null;
+  onOpen: (threadId: string) => void;
+  onNew: () => void;
+  onRename: (threadId: string, title: string) => void;
+  onDelete: (threadId: string) => void;
+};
+
+const UNTITLED = "New conversation";
+
+/** Past conversations: open, rename, delete, or start a new one. */
+export function ThreadHistory({ threads, activeId, onOpen, onNew, onRename, onDelete }: Props) {
+  const [editing, setEditing] = useState<string | null>(null);
+  return (
+    <nav className={styles.history} aria-label="Conversations">
+      <button type="button" className={styles.newChat} onClick={onNew}>
+        New chat
+      </button>
+      {threads === null ? (
+        <p className={styles.muted} role="status">
+          Loading conversations…
+        </p>
+      ) : threads.length === 0 ? (
+        <p className={styles.muted}>No conversations yet.</p>
+      ) : (
+        <ul>
+          {threads.map((thread) => {
+            const title = thread.title || UNTITLED;
+            return (
+              <li key={thread.id} data-active={thread.id === activeId}>
+                {editing === thread.id ? (
+                  <form
+                    onSubmit={(event) => {
+                      event.preventDefault();
+                      const value = new FormData(event.currentTarget).get("title");
+                      const renamed = typeof value === "string" ? value.trim() : "";
+                      setEditing(null);
+                      if (renamed && renamed !== thread.title) onRename(thread.id, renamed);
+                    }}
+                  >
+                    <input
+                      name="title"
+                      defaultValue={thread.title ?? ""}
+                      aria-label="New title"
+                      maxLength={200}
+                      autoFocus
+                      onKeyDown={(event) => event.key === "Escape" && setEditing(null)}
+                      onBlur={(event) => event.currentTarget.form?.requestSubmit()}
+                    />
+                  </form>
+                ) : (
+                  <button
+                    type="button"
+                    className={styles.threadLink}
+                    aria-current={thread.id === activeId ? "page" : undefined}
+                    onClick={() => onOpen(thread.id)}
+                  >
+                    {title}
+                  </button>
+                )}
+                <button type="button" aria-label={`Rename “${title}”`} title="Rename" onClick={() => setEditing(thread.id)}>
+                  ✎
+                </button>
+                <button
+                  type="button"
+                  aria-label={`Delete “${title}”`}
+                  title="Delete"
+                  onClick={() => window.confirm(`Delete “${title}”?`) && onDelete(thread.id)}
+                >
+                  ✕
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </nav>
+  );
+}
