@@ -16,6 +16,8 @@ export type Conversation = {
   progress: string | null;
   notices: Notice[];
   failure: StreamFailure | null;
+  /** Older items exist on the server than the ones loaded. */
+  truncated: boolean;
 };
 
 export const EMPTY: Conversation = {
@@ -25,6 +27,7 @@ export const EMPTY: Conversation = {
   progress: null,
   notices: [],
   failure: null,
+  truncated: false,
 };
 
 const DEFAULT_FAILURE = "Something went wrong while answering. Please try again.";

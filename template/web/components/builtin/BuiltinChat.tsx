@@ -3,10 +3,9 @@
 import type { ModelOption } from "@openai/chatkit-react";
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 
-import { ChatKitClient, ChatRequestError } from "@/lib/chatkitClient";
+import { ChatKitClient } from "@/lib/chatkitClient";
 import { config } from "@/lib/config";
-import { UNREACHABLE } from "@/lib/errors";
-import { SessionError, type SessionClient } from "@/lib/session";
+import type { SessionClient, SessionError } from "@/lib/session";
 
 import { useColorScheme } from "../useColorScheme";
 import styles from "./BuiltinChat.module.css";
@@ -36,30 +35,26 @@ export function BuiltinChat({ session, models, onSessionError, notice }: Props) 
   const [draft, setDraft] = useState("");
   const [model, setModel] = useState(() => (models.find((option) => option.default) ?? models[0])?.id ?? null);
   const [drawerOpen, setDrawerOpen] = useState(false);
-  const [historyFailure, setHistoryFailure] = useState<string | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const closeButton = useRef<HTMLButtonElement>(null);
 
-  const onHistoryError = useCallback(
-    (error: unknown) => {
-      if (error instanceof SessionError) onSessionError(error);
-      else setHistoryFailure(error instanceof ChatRequestError ? error.message : UNREACHABLE);
-    },
-    [onSessionError],
-  );
-  const threads = useThreads(client, onHistoryError);
+  const threads = useThreads(client, onSessionError);
   const refreshThreads = threads.refresh;
   const chat = useConversation({
     client,
     onSessionError,
     onThreadCreated: useCallback((threadId: string) => showInUrl(threadId, "replace"), []),
-    onAnswerEnded: useCallback(() => {
-      setHistoryFailure(null);
-      void refreshThreads();
-    }, [refreshThreads]),
+    onAnswerEnded: useCallback(() => void refreshThreads(), [refreshThreads]),
     onDraftReturned: setDraft,
   });
   const { open } = chat;
   const threadId = chat.conversation.threadId;
+  // For decisions taken after an await: the conversation on screen then, not at the click.
+  const shownThread = useRef(threadId);
+  useEffect(() => {
+    shownThread.current = threadId;
+  }, [threadId]);
 
   useEffect(() => {
     // The thread in the address is the one shown: on load, and on back and forward.
@@ -69,68 +64,79 @@ export function BuiltinChat({ session, models, onSessionError, notice }: Props) 
     return () => window.removeEventListener("popstate", show);
   }, [open]);
 
+  const closeDrawer = useCallback(() => {
+    setDrawerOpen(false);
+    // Back to the button that opened it (hidden, and so skipped, on wide screens).
+    menuButton.current?.focus();
+  }, []);
+
   useEffect(() => {
     if (!drawerOpen) return;
-    const close = (event: KeyboardEvent) => event.key === "Escape" && setDrawerOpen(false);
+    closeButton.current?.focus();
+    const close = (event: KeyboardEvent) => event.key === "Escape" && closeDrawer();
     window.addEventListener("keydown", close);
     return () => window.removeEventListener("keydown", close);
-  }, [drawerOpen]);
+  }, [drawerOpen, closeDrawer]);
 
   const openThread = (id: string | null) => {
     showInUrl(id, "push");
-    setDrawerOpen(false);
+    if (drawerOpen) closeDrawer();
     void open(id);
-    input.current?.focus();
+    // A new chat starts with typing; an old one with reading (no phone keyboard over it).
+    if (id === null) input.current?.focus();
   };
 
   const send = () => {
     const text = draft.trim();
-    if (!text || chat.streaming) return;
+    if (!text || chat.streaming || chat.loading) return;
     setDraft("");
     chat.send(threadId, { text, model });
     input.current?.focus();
   };
 
   const remove = async (id: string) => {
-    if ((await threads.remove(id)) && id === threadId) {
+    if ((await threads.remove(id)) && id === shownThread.current) {
       showInUrl(null, "replace");
       void open(null);
     }
   };
 
+  const title = threads.threads?.find((thread) => thread.id === threadId)?.title ?? chat.conversation.title;
   const empty = chat.conversation.items.length === 0 && !chat.streaming;
   return (
     <div className={styles.root} data-theme={colorScheme} data-testid="builtin-chat">
       <header className={styles.header}>
         <button
+          ref={menuButton}
           type="button"
           className={styles.menu}
           aria-expanded={drawerOpen}
           aria-controls="chat-history"
-          onClick={() => setDrawerOpen((isOpen) => !isOpen)}
+          onClick={() => (drawerOpen ? closeDrawer() : setDrawerOpen(true))}
         >
           Conversations
         </button>
         <h1>{config.title}</h1>
-        {chat.conversation.title && <span className={styles.threadTitle}>{chat.conversation.title}</span>}
+        {title && <span className={styles.threadTitle}>{title}</span>}
       </header>
       {notice}
       <div className={styles.body}>
         <div id="chat-history" className={styles.drawer} data-open={drawerOpen}>
-          <button type="button" className={styles.closeDrawer} onClick={() => setDrawerOpen(false)}>
+          <button ref={closeButton} type="button" className={styles.closeDrawer} onClick={closeDrawer}>
             Close
           </button>
           <ThreadHistory
             threads={threads.threads}
+            failed={threads.failure !== null}
             activeId={threadId}
             onOpen={openThread}
             onNew={() => openThread(null)}
             onRename={(id, title) => void threads.rename(id, title)}
             onDelete={(id) => void remove(id)}
           />
-          {historyFailure && (
+          {threads.failure && (
             <p className={styles.historyFailure} role="alert">
-              {historyFailure}
+              {threads.failure}
             </p>
           )}
         </div>
@@ -170,6 +176,7 @@ export function BuiltinChat({ session, models, onSessionError, notice }: Props) 
             onSend={send}
             onStop={chat.stop}
             streaming={chat.streaming}
+            loading={chat.loading}
             models={models}
             model={model}
             onModelChange={setModel}

@@ -13,6 +13,8 @@ type Props = {
   onSend: () => void;
   onStop: () => void;
   streaming: boolean;
+  /** A conversation is loading: what is sent now would go to the wrong one. */
+  loading: boolean;
   models: ModelOption[];
   model: string | null;
   onModelChange: (model: string) => void;
@@ -20,8 +22,9 @@ type Props = {
 };
 
 /** Enter sends, Shift+Enter starts a new line; while an answer streams, the button stops it. */
-export function Composer({ draft, onDraftChange, onSend, onStop, streaming, models, model, onModelChange, inputRef }: Props) {
-  const canSend = draft.trim() !== "" && !streaming;
+export function Composer(props: Props) {
+  const { draft, onDraftChange, onSend, onStop, streaming, loading, models, model, onModelChange, inputRef } = props;
+  const canSend = draft.trim() !== "" && !streaming && !loading;
   return (
     <form
       className={styles.composer}

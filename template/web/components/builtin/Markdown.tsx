@@ -10,7 +10,9 @@ import styles from "./BuiltinChat.module.css";
 // link targets go through its URL check (no `javascript:`).
 const COMPONENTS: Components = {
   pre: CodeBlock,
-  a: ({ node: _node, ...props }) => <a {...props} target="_blank" rel="noopener noreferrer" />,
+  // Links out of the app open in a new tab; in-page ones (footnotes) stay.
+  a: ({ node: _node, ...props }) =>
+    /^https?:/i.test(props.href ?? "") ? <a {...props} target="_blank" rel="noopener noreferrer" /> : <a {...props} />,
   // An image would be fetched from wherever the answer says: show where it is instead.
   img: ({ src, alt }) =>
     typeof src === "string" && src !== "" ? (

@@ -8,6 +8,8 @@ import styles from "./BuiltinChat.module.css";
 
 type Props = {
   threads: ThreadSummary[] | null;
+  /** The list could not be loaded (the reason is shown next to it). */
+  failed: boolean;
   activeId: string | null;
   onOpen: (threadId: string) => void;
   onNew: () => void;
@@ -18,7 +20,7 @@ type Props = {
 const UNTITLED = "New conversation";
 
 /** Past conversations: open, rename, delete, or start a new one. */
-export function ThreadHistory({ threads, activeId, onOpen, onNew, onRename, onDelete }: Props) {
+export function ThreadHistory({ threads, failed, activeId, onOpen, onNew, onRename, onDelete }: Props) {
   const [editing, setEditing] = useState<string | null>(null);
   return (
     <nav className={styles.history} aria-label="Conversations">
@@ -26,9 +28,11 @@ export function ThreadHistory({ threads, activeId, onOpen, onNew, onRename, onDe
         New chat
       </button>
       {threads === null ? (
-        <p className={styles.muted} role="status">
-          Loading conversations…
-        </p>
+        !failed && (
+          <p className={styles.muted} role="status">
+            Loading conversations…
+          </p>
+        )
       ) : threads.length === 0 ? (
         <p className={styles.muted}>No conversations yet.</p>
       ) : (
@@ -53,7 +57,12 @@ export function ThreadHistory({ threads, activeId, onOpen, onNew, onRename, onDe
                       aria-label="New title"
                       maxLength={200}
                       autoFocus
-                      onKeyDown={(event) => event.key === "Escape" && setEditing(null)}
+                      onKeyDown={(event) => {
+                        if (event.key !== "Escape") return;
+                        // Leaves the field, not the drawer around it.
+                        event.stopPropagation();
+                        setEditing(null);
+                      }}
                       onBlur={(event) => event.currentTarget.form?.requestSubmit()}
                     />
                   </form>

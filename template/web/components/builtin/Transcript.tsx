@@ -1,15 +1,16 @@
 "use client";
 
-import { useLayoutEffect, useRef } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 
 import type { FeedbackKind } from "@/lib/chatkitClient";
 import type { ChatItem } from "@/lib/chatkitEvents";
-import { questionBefore, type Conversation } from "@/lib/conversation";
+import { questionBefore, textOf, type Conversation } from "@/lib/conversation";
 
 import styles from "./BuiltinChat.module.css";
 import { AssistantMessage } from "./items/AssistantMessage";
 import { UserMessage } from "./items/UserMessage";
 import { Workflow } from "./items/Workflow";
+import { Markdown } from "./Markdown";
 
 // Closer to the bottom than this and the view keeps following a streamed answer.
 const FOLLOW_WITHIN_PX = 80;
@@ -23,9 +24,10 @@ type Props = {
 
 /** The conversation's items, each kind by its own component, following the stream. */
 export function Transcript({ conversation, streaming, onRetry, onFeedback }: Props) {
-  const { items, progress, notices, failure } = conversation;
+  const { items, progress, notices, failure, truncated } = conversation;
   const scroller = useRef<HTMLDivElement>(null);
   const following = useRef(true);
+  const announcement = useAnnouncement(items, streaming);
 
   useLayoutEffect(() => {
     const element = scroller.current;
@@ -65,7 +67,12 @@ export function Transcript({ conversation, streaming, onRetry, onFeedback }: Pro
         following.current = element.scrollHeight - element.scrollTop - element.clientHeight < FOLLOW_WITHIN_PX;
       }}
     >
-      <div role="log" aria-live="polite" aria-label="Conversation" className={styles.items}>
+      {/* Read out once per finished answer, rather than every word and button as they appear. */}
+      <p className={styles.visuallyHidden} aria-live="polite">
+        {announcement}
+      </p>
+      <div className={styles.items} aria-label="Conversation" role="region" aria-busy={streaming}>
+        {truncated && <p className={styles.muted}>Earlier messages of this conversation are not shown.</p>}
         {items.map(render)}
         {streaming && progress && (
           <p className={styles.progress} role="status">
@@ -75,7 +82,7 @@ export function Transcript({ conversation, streaming, onRetry, onFeedback }: Pro
         {notices.map((notice, index) => (
           <div key={index} className={styles.notice} data-level={notice.level} role="note">
             {notice.title && <strong>{notice.title}</strong>}
-            <p>{notice.message}</p>
+            <Markdown text={notice.message} />
           </div>
         ))}
         {failure && (
@@ -91,4 +98,18 @@ export function Transcript({ conversation, streaming, onRetry, onFeedback }: Pro
       </div>
     </div>
   );
+}
+
+/** The text of the answer that just finished streaming, for screen readers. */
+function useAnnouncement(items: Conversation["items"], streaming: boolean): string {
+  const [announcement, setAnnouncement] = useState("");
+  const wasStreaming = useRef(streaming);
+  useEffect(() => {
+    if (wasStreaming.current && !streaming) {
+      const answer = items.findLast((item) => item.type === "assistant_message");
+      setAnnouncement(answer ? textOf(answer) : "");
+    }
+    wasStreaming.current = streaming;
+  }, [items, streaming]);
+  return announcement;
 }

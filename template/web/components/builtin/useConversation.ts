@@ -29,10 +29,18 @@ export function useConversation({ client, onSessionError, onThreadCreated, onAns
   const [loading, setLoading] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
   const running = useRef<AbortController | null>(null);
-  // Bumped by every open(): a thread that finishes loading after another was opened is dropped.
+  // Bumped by every open() and every request: a thread that finishes loading after something
+  // else started is dropped rather than shown over it.
   const generation = useRef(0);
+  const mounted = useRef(true);
 
-  useEffect(() => () => running.current?.abort(), []);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+      running.current?.abort();
+    };
+  }, []);
 
   const report = useCallback(
     (error: unknown, retry: (() => void) | null) => {
@@ -46,16 +54,24 @@ export function useConversation({ client, onSessionError, onThreadCreated, onAns
     async (
       events: (signal: AbortSignal) => AsyncGenerator<ThreadEvent>,
       onRefused: (error: unknown, stored: { threadId: string | null; questionId: string | null }) => void,
+      onAccepted: () => void = () => undefined,
     ) => {
       running.current?.abort();
+      generation.current++;
       const controller = new AbortController();
       running.current = controller;
       setStreaming(true);
       setFailure(null);
       const stored = { threadId: null as string | null, questionId: null as string | null };
+      let accepted = false;
+      let sessionLost = false;
       try {
         for await (const event of events(controller.signal)) {
           if (controller.signal.aborted) break;
+          if (!accepted) {
+            accepted = true;
+            onAccepted();
+          }
           setConversation((current) => applyEvent(current, event));
           if (event.type === "thread.created") {
             stored.threadId = event.thread.id;
@@ -64,13 +80,15 @@ export function useConversation({ client, onSessionError, onThreadCreated, onAns
           if (event.type === "thread.item.done" && event.item.type === "user_message") stored.questionId = event.item.id;
         }
       } catch (error) {
+        sessionLost = error instanceof SessionError;
         if (!controller.signal.aborted) onRefused(error, stored);
       } finally {
         if (running.current === controller) {
           running.current = null;
           setStreaming(false);
         }
-        onAnswerEnded();
+        // Without a session the whole chat shows that; nothing to refresh.
+        if (mounted.current && !sessionLost) onAnswerEnded();
       }
     },
     [onThreadCreated, onAnswerEnded],
@@ -78,10 +96,12 @@ export function useConversation({ client, onSessionError, onThreadCreated, onAns
 
   const retry = useCallback(
     (threadId: string, userItemId: string) => {
-      setConversation((current) => truncateAfter(current, userItemId));
       void run(
         (signal) => client.retryAfter(threadId, userItemId, signal),
         (error) => report(error, () => retry(threadId, userItemId)),
+        // The server drops what followed the question once it starts answering again (it sends
+        // no events for that): until then the old answer stays on screen.
+        () => setConversation((current) => truncateAfter(current, userItemId)),
       );
     },
     [client, run, report],
@@ -103,7 +123,8 @@ export function useConversation({ client, onSessionError, onThreadCreated, onAns
             onDraftReturned(input.text);
             report(error, null);
           } else {
-            report(error, () => send(threadId, input));
+            // Into the thread the server may already have made, not a second new one.
+            report(error, () => send(thread, input));
           }
         },
       );
@@ -120,9 +141,9 @@ export function useConversation({ client, onSessionError, onThreadCreated, onAns
       if (!threadId) return;
       setLoading(true);
       try {
-        const [thread, { items }] = await Promise.all([client.getThread(threadId), client.listItems(threadId)]);
+        const [thread, { items, hasMore }] = await Promise.all([client.getThread(threadId), client.listItems(threadId)]);
         if (current !== generation.current) return;
-        setConversation({ ...EMPTY, threadId, title: thread.title ?? null, items });
+        setConversation({ ...EMPTY, threadId, title: thread.title ?? null, items, truncated: hasMore });
       } catch (error) {
         if (current !== generation.current) return;
         setConversation(EMPTY);

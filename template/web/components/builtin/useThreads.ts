@@ -2,23 +2,36 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 
-import type { ChatKitClient } from "@/lib/chatkitClient";
+import { ChatRequestError, type ChatKitClient } from "@/lib/chatkitClient";
 import type { ThreadSummary } from "@/lib/chatkitEvents";
+import { UNREACHABLE } from "@/lib/errors";
+import { SessionError } from "@/lib/session";
 
 /** This user's past conversations, newest first, kept in step with the proxy's store. */
-export function useThreads(client: ChatKitClient, onError: (error: unknown) => void) {
+export function useThreads(client: ChatKitClient, onSessionError: (error: SessionError) => void) {
   const [threads, setThreads] = useState<ThreadSummary[] | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
   const latest = useRef(0);
+
+  const report = useCallback(
+    (error: unknown) => {
+      if (error instanceof SessionError) onSessionError(error);
+      else setFailure(error instanceof ChatRequestError ? error.message : UNREACHABLE);
+    },
+    [onSessionError],
+  );
 
   const refresh = useCallback(async () => {
     const request = ++latest.current;
     try {
       const listed = await client.listThreads();
-      if (request === latest.current) setThreads(listed);
+      if (request !== latest.current) return;
+      setThreads(listed);
+      setFailure(null);
     } catch (error) {
-      if (request === latest.current) onError(error);
+      if (request === latest.current) report(error);
     }
-  }, [client, onError]);
+  }, [client, report]);
 
   useEffect(() => {
     void refresh();
@@ -30,11 +43,11 @@ export function useThreads(client: ChatKitClient, onError: (error: unknown) => v
       try {
         await client.rename(threadId, title);
       } catch (error) {
-        onError(error);
+        report(error);
       }
       await refresh();
     },
-    [client, onError, refresh],
+    [client, report, refresh],
   );
 
   const remove = useCallback(
@@ -43,14 +56,14 @@ export function useThreads(client: ChatKitClient, onError: (error: unknown) => v
         await client.delete(threadId);
         return true;
       } catch (error) {
-        onError(error);
+        report(error);
         return false;
       } finally {
         await refresh();
       }
     },
-    [client, onError, refresh],
+    [client, report, refresh],
   );
 
-  return { threads, refresh, rename, remove };
+  return { threads, failure, refresh, rename, remove };
 }

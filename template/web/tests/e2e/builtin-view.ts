@@ -142,7 +142,7 @@ export function builtinViewTests(setup: () => Setup) {
       expect(stopped).not.toContain("zebra-end");
 
       await page.reload();
-      await expect.poll(() => answers().count()).toBe(2);
+      await expect.poll(() => answers().count(), { timeout: 15_000 }).toBe(2);
       const kept = (await answers().last().textContent())!;
       expect(kept).toMatch(/^You said:/);
       expect(kept).not.toContain("zebra-end");
@@ -158,7 +158,7 @@ export function builtinViewTests(setup: () => Setup) {
       expect(chatkitTypes).toContain("threads.retry_after_item");
 
       await page.reload();
-      await expect.poll(() => answers().count()).toBe(before);
+      await expect.poll(() => answers().count(), { timeout: 15_000 }).toBe(before);
       expect(await answers().last().textContent()).toContain("zebra-end");
     });
 
@@ -171,12 +171,16 @@ export function builtinViewTests(setup: () => Setup) {
         .toBe("true");
     });
 
-    it("copies code and answers, and shows raw HTML as text", async () => {
-      await composer().fill("Run this:\n```\necho <b>hi</b>\n```\n<img src=/x onerror=alert(1)>");
+    it("copies code, shows raw HTML as text and fetches no image an answer names", async () => {
+      await composer().fill(
+        "Run this:\n```\necho <b>hi</b>\n```\n<img src=/x onerror=alert(1)> ![logo](https://example.invalid/logo.png)",
+      );
       await composer().press("Enter");
       await answerEnded();
       const answer = answers().last();
       expect(await answer.locator("img, b").count()).toBe(0);
+      expect(await answer.textContent()).toContain("<img src=/x onerror=alert(1)>");
+      expect(await answer.getByRole("link", { name: "logo" }).getAttribute("href")).toBe("https://example.invalid/logo.png");
       await answer.getByRole("button", { name: "Copy code" }).click();
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe("echo <b>hi</b>\n");
     });
@@ -235,8 +239,11 @@ export function builtinViewTests(setup: () => Setup) {
       await page.getByRole("button", { name: "Renamed in the built-in view", exact: true }).waitFor();
       expect(await seriousViolations(page)).toEqual([]);
       await page.screenshot({ path: path.join(artifacts, "builtin-phone-dark.png") });
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Close");
       await page.keyboard.press("Escape");
-      expect(await menu.getAttribute("aria-expanded")).toBe("false");
+      await expect.poll(() => menu.getAttribute("aria-expanded")).toBe("false");
+      // Focus goes back to the button that opened the drawer.
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Conversations");
       await page.setViewportSize({ width: 1280, height: 800 });
       await page.emulateMedia({ colorScheme: "light" });
     }, 60_000);
