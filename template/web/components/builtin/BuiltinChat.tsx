@@ -44,7 +44,14 @@ export function BuiltinChat({ session, models, onSessionError, notice }: Props) 
   const chat = useConversation({
     client,
     onSessionError,
-    onThreadCreated: useCallback((threadId: string) => showInUrl(threadId, "replace"), []),
+    onThreadCreated: useCallback(
+      (threadId: string) => {
+        showInUrl(threadId, "replace");
+        // Listed while its first answer is still arriving.
+        void refreshThreads();
+      },
+      [refreshThreads],
+    ),
     onAnswerEnded: useCallback(() => void refreshThreads(), [refreshThreads]),
     onDraftReturned: setDraft,
   });
@@ -104,7 +111,13 @@ export function BuiltinChat({ session, models, onSessionError, notice }: Props) 
   const title = threads.threads?.find((thread) => thread.id === threadId)?.title ?? chat.conversation.title;
   const empty = chat.conversation.items.length === 0 && !chat.streaming;
   return (
-    <div className={styles.root} data-theme={colorScheme} data-testid="builtin-chat">
+    <div
+      className={styles.root}
+      data-theme={colorScheme}
+      data-radius={config.theme.radius}
+      data-density={config.theme.density}
+      data-testid="builtin-chat"
+    >
       <header className={styles.header}>
         <button
           ref={menuButton}

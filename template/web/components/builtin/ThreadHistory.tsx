@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useRef, useState } from "react";
 
 import type { ThreadSummary } from "@/lib/chatkitEvents";
 
@@ -22,9 +22,16 @@ const UNTITLED = "New conversation";
 /** Past conversations: open, rename, delete, or start a new one. */
 export function ThreadHistory({ threads, failed, activeId, onOpen, onNew, onRename, onDelete }: Props) {
   const [editing, setEditing] = useState<string | null>(null);
+  const list = useRef<HTMLElement>(null);
+  const newChat = useRef<HTMLButtonElement>(null);
+  // Where focus goes once a title field or a deleted row is gone: not lost on the page.
+  const stopEditing = (threadId: string) => {
+    setEditing(null);
+    requestAnimationFrame(() => list.current?.querySelector<HTMLElement>(`[data-thread="${CSS.escape(threadId)}"]`)?.focus());
+  };
   return (
-    <nav className={styles.history} aria-label="Conversations">
-      <button type="button" className={styles.newChat} onClick={onNew}>
+    <nav ref={list} className={styles.history} aria-label="Conversations">
+      <button ref={newChat} type="button" className={styles.newChat} onClick={onNew}>
         New chat
       </button>
       {threads === null ? (
@@ -47,7 +54,7 @@ export function ThreadHistory({ threads, failed, activeId, onOpen, onNew, onRena
                       event.preventDefault();
                       const value = new FormData(event.currentTarget).get("title");
                       const renamed = typeof value === "string" ? value.trim() : "";
-                      setEditing(null);
+                      stopEditing(thread.id);
                       if (renamed && renamed !== thread.title) onRename(thread.id, renamed);
                     }}
                   >
@@ -61,7 +68,7 @@ export function ThreadHistory({ threads, failed, activeId, onOpen, onNew, onRena
                         if (event.key !== "Escape") return;
                         // Leaves the field, not the drawer around it.
                         event.stopPropagation();
-                        setEditing(null);
+                        stopEditing(thread.id);
                       }}
                       onBlur={(event) => event.currentTarget.form?.requestSubmit()}
                     />
@@ -70,6 +77,7 @@ export function ThreadHistory({ threads, failed, activeId, onOpen, onNew, onRena
                   <button
                     type="button"
                     className={styles.threadLink}
+                    data-thread={thread.id}
                     aria-current={thread.id === activeId ? "page" : undefined}
                     onClick={() => onOpen(thread.id)}
                   >
@@ -83,7 +91,11 @@ export function ThreadHistory({ threads, failed, activeId, onOpen, onNew, onRena
                   type="button"
                   aria-label={`Delete “${title}”`}
                   title="Delete"
-                  onClick={() => window.confirm(`Delete “${title}”?`) && onDelete(thread.id)}
+                  onClick={() => {
+                    if (!window.confirm(`Delete “${title}”?`)) return;
+                    newChat.current?.focus();
+                    onDelete(thread.id);
+                  }}
                 >
                   ✕
                 </button>

@@ -86,6 +86,9 @@ export function builtinViewTests(setup: () => Setup) {
       await page.keyboard.press("Enter");
 
       await page.waitForFunction(() => (document.querySelector("[data-testid=answer]")?.textContent?.length ?? 0) > 20);
+      // The new conversation is in the history while its first answer is still arriving.
+      await page.getByRole("navigation", { name: "Conversations" }).locator("[aria-current=page]").waitFor();
+      expect(await page.getByRole("button", { name: "Stop the answer" }).isVisible()).toBe(true);
       await page.screenshot({ path: path.join(artifacts, "builtin-mid-stream.png") });
       await answerEnded();
 
