@@ -173,7 +173,14 @@ async def backend_call(method: str, url: str, model: str) -> AsyncIterator[Backe
     started = time.perf_counter()
     try:
         yield call
-    except (asyncio.CancelledError, GeneratorExit):
+    except asyncio.CancelledError as exc:
+        # Cancelled with a reason when the proxy stopped waiting (resilience.GAVE_UP), without
+        # one when the user left.
+        given_up = exc.args[0] if exc.args else None
+        outcome = "timeout" if given_up else "cancelled"
+        call.status = f"{call.status} ({given_up or 'abandoned: the client went away'})"
+        raise
+    except GeneratorExit:
         outcome = "cancelled"
         call.status = f"{call.status} (abandoned: the client went away)"
         raise
@@ -238,6 +245,7 @@ async def error_for(response: httpx.Response, *, not_found: str | None = None) -
     body = (await _head(response, MAX_ERROR_BODY)).decode("utf-8", "replace")
     detail = f"backend answered {response.status_code}: {body}"
     error = error_for_status(response.status_code, detail, not_found=not_found)
+    error.status = response.status_code
     if isinstance(error, BackendRateLimited | BackendUnavailable):
         error.retry_after = retry_after(response.headers.get("retry-after"))
     return error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -29,12 +30,13 @@ from chatkit.types import (
     is_streaming_req,
 )
 
-from .conversation import title_from, to_messages, user_text
+from .conversation import CUT_OFF_NOTE, LENGTH_NOTE, title_from, to_messages, user_text
 from .errors import ProxyError
 from .inference import build_request
 from .metrics import STREAMED_DELTAS, TIME_TO_FIRST_TOKEN
 from .models import ModelCatalogue, ModelConfig
 from .redaction import logger
+from .reply_events import Finish
 from .request_context import RequestContext
 from .request_log import PERSISTED, current_request, mark
 from .routing import ChatClient
@@ -56,6 +58,8 @@ def _first_token() -> None:
 
 class ChatBackends(Protocol):
     def client_for(self, model: ModelConfig) -> ChatClient: ...
+
+    def in_use(self, model: ModelConfig) -> AbstractContextManager[None]: ...
 
 
 class ProxyChatServer(ChatKitServer[RequestContext]):
@@ -133,27 +137,33 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
             content=[],
         )
         parts: list[str] = []
+        finish: Finish | None = None
         try:
-            async for delta in backend.stream(request):
-                if not parts:
-                    _first_token()
-                    yield ThreadItemAddedEvent(item=message)
+            with self._backends.in_use(model):
+                async for delta in backend.stream(request):
+                    if isinstance(delta, Finish):
+                        finish = delta
+                        continue
+                    if not parts:
+                        _first_token()
+                        yield ThreadItemAddedEvent(item=message)
+                        yield ThreadItemUpdatedEvent(
+                            item_id=message.id,
+                            update=AssistantMessageContentPartAdded(
+                                content_index=0, content=AssistantMessageContent(text="")
+                            ),
+                        )
+                    parts.append(delta)
                     yield ThreadItemUpdatedEvent(
                         item_id=message.id,
-                        update=AssistantMessageContentPartAdded(
-                            content_index=0, content=AssistantMessageContent(text="")
-                        ),
+                        update=AssistantMessageContentPartTextDelta(content_index=0, delta=delta),
                     )
-                parts.append(delta)
-                yield ThreadItemUpdatedEvent(
-                    item_id=message.id,
-                    update=AssistantMessageContentPartTextDelta(content_index=0, delta=delta),
-                )
         except ProxyError as exc:
             log.warning("reply to thread %s failed: %s", thread.id, exc)
             if parts:
-                # Keep what the user has already read; the error below offers a retry.
-                for event in self._finish(message, "".join(parts)):
+                # Keep what the user has already read, marked as incomplete; the error below
+                # offers a retry.
+                for event in self._finish(message, parts, CUT_OFF_NOTE):
                     yield event
             raise CustomStreamError(exc.user_message, allow_retry=exc.allow_retry) from exc
         finally:
@@ -163,13 +173,30 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
             raise CustomStreamError(
                 "The assistant returned an empty reply. Please try again.", allow_retry=True
             )
-        for event in self._finish(message, "".join(parts)):
+        if finish is not None and finish.at_length_limit:
+            log.info("reply to thread %s stopped at the length limit", thread.id)
+            note = LENGTH_NOTE
+        else:
+            note = ""
+        for event in self._finish(message, parts, note):
             yield event
 
     @staticmethod
-    def _finish(message: AssistantMessageItem, text: str) -> list[ThreadStreamEvent]:
-        content = AssistantMessageContent(text=text)
+    def _finish(
+        message: AssistantMessageItem, parts: list[str], note: str
+    ) -> list[ThreadStreamEvent]:
+        """The events that end `message`, its text `parts` followed by `note`, if any."""
+        events: list[ThreadStreamEvent] = []
+        if note:
+            events.append(
+                ThreadItemUpdatedEvent(
+                    item_id=message.id,
+                    update=AssistantMessageContentPartTextDelta(content_index=0, delta=note),
+                )
+            )
+        content = AssistantMessageContent(text="".join(parts) + note)
         return [
+            *events,
             ThreadItemUpdatedEvent(
                 item_id=message.id,
                 update=AssistantMessageContentPartDone(content_index=0, content=content),

@@ -10,6 +10,11 @@ from chatkit.types import AssistantMessageItem, ThreadItem, UserMessageItem
 
 Role = Literal["system", "user", "assistant"]
 
+# Lines the proxy ends an answer with when the user should know it is incomplete. They are for
+# the reader: in later turns the backend gets the answer without them.
+CUT_OFF_NOTE = "\n\n*(The reply was cut off: the assistant's backend stopped before the end.)*"
+LENGTH_NOTE = "\n\n*(The reply stopped at the length limit. Ask to continue for more.)*"
+
 
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
@@ -49,6 +54,7 @@ def to_messages(items: Iterable[ThreadItem]) -> list[ChatMessage]:
                 messages.append(ChatMessage("user", text))
         elif isinstance(item, AssistantMessageItem):
             text = "".join(part.text for part in item.content)
+            text = text.removesuffix(CUT_OFF_NOTE).removesuffix(LENGTH_NOTE)
             if text:
                 messages.append(ChatMessage("assistant", text))
     return messages

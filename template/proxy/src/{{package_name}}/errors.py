@@ -107,6 +107,10 @@ class BackendError(ProxyError):
     user_message = "The assistant could not answer right now. Please try again."
     # Seconds the backend asked us to wait (its `Retry-After`), when it said.
     retry_after: float | None = None
+    # Attempts this failure is worth at most; None: as many as RETRY_MAX_ATTEMPTS allows.
+    max_attempts: int | None = None
+    # The backend's HTTP status, when it answered with an error status.
+    status: int | None = None
 
 
 class BackendUnavailable(BackendError):
@@ -115,10 +119,35 @@ class BackendUnavailable(BackendError):
     user_message = "The assistant is unavailable at the moment. Please try again in a little while."
 
 
+class BackendBusy(BackendUnavailable):
+    """The backend is up but serving others: it cut this reply when another request came, or
+    answered 503 while it had another of ours in hand."""
+
+    code = "backend_busy"
+    user_message = "The assistant is busy with other requests. Please try again in a moment."
+
+
+class BackendCutOff(BackendUnavailable):
+    """The reply's stream ended before the backend said it was complete."""
+
+    code = "backend_cut_off"
+    user_message = "The assistant's backend ended the reply unexpectedly. Please try again."
+    # Asked the same again, a backend mostly ends the same way (llama.cpp does so for a prompt
+    # over its context): one more try, not RETRY_MAX_ATTEMPTS.
+    max_attempts = 2
+
+
 class BackendTimeout(BackendError):
     status_code = 504
     code = "backend_timeout"
     user_message = "The assistant took too long to answer. Please try again."
+
+
+class GenerationTimeout(BackendTimeout):
+    """A complete reply was not ready in time: each try costs the backend a whole generation."""
+
+    code = "backend_generation_timeout"
+    max_attempts = 2
 
 
 class CircuitOpen(BackendUnavailable):

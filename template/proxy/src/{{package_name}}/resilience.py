@@ -1,7 +1,7 @@
 """Where retries happen: one backend endpoint behind timeouts, retries and a circuit breaker.
 
-Wraps any client that streams text deltas (`ChatClient`), whatever its protocol or transport,
-so every backend gets the same limits:
+Wraps any client that hands up the events of a reply (`ChatClient`), whatever its protocol or
+transport, so every backend gets the same limits:
 
 - time to the first chunk, idle time between chunks and total time of one backend call;
 - retries with exponential backoff and jitter (or the backend's `Retry-After`) on connection
@@ -14,45 +14,46 @@ so every backend gets the same limits:
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import anyio
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_random_exponential,
-)
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from .conversation import ChatRequest
 from .errors import (
     BackendAuthFailed,
+    BackendBusy,
+    BackendCutOff,
     BackendRateLimited,
     BackendRejected,
     BackendTimeout,
     BackendUnavailable,
     CircuitOpen,
+    GenerationTimeout,
     SharedStateUnavailable,
 )
 from .metrics import RETRIES
 from .redaction import logger
+from .reply_events import ReplyEvent
 from .settings import Settings
 
 log = logger(__name__)
 
 
 class ChatClient(Protocol):
-    """What every backend client offers: text deltas of one reply, and a readiness probe."""
+    """What every backend client offers: the events of one reply, and a readiness probe."""
 
-    def stream(self, request: ChatRequest) -> AsyncIterator[str]: ...
+    def stream(self, request: ChatRequest) -> AsyncIterator[ReplyEvent]: ...
 
-    async def probe(self) -> None: ...
+    async def probe(self) -> list[str] | None:
+        """Raise a BackendError unless the backend answers; the models it lists, if it does."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,9 @@ class Policy:
     max_wait: float
     breaker_failures: int
     breaker_cooldown: float
+    # What the first chunk is, for the log, and the error when it does not come in time.
+    first_chunk: str = "first chunk"
+    first_chunk_error: type[BackendTimeout] = BackendTimeout
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -79,15 +83,26 @@ class Policy:
             breaker_cooldown=settings.circuit_breaker_cooldown_seconds,
         )
 
+    def for_complete_replies(self, timeout: float) -> Policy:
+        """For a client whose first chunk is the whole reply: the wait for it is the time a
+        whole generation may take, and a generation that times out is tried at most twice."""
+        return replace(
+            self,
+            first_chunk_timeout=timeout,
+            first_chunk="complete reply (COMPLETE_REPLY_TIMEOUT_SECONDS)",
+            first_chunk_error=GenerationTimeout,
+        )
+
     def breakers(self) -> AsyncCircuitBreakerFactory:
         # A refused request (4xx) says nothing about the endpoint's health, a client that leaves
         # mid-answer was being served fine, and Redis being away is not the backend's fault:
-        # none of them counts as a failure.
+        # none of them counts as a failure, and neither does a backend busy with others.
         return AsyncCircuitBreakerFactory(
             default_threshold=self.breaker_failures,
             default_ttl=self.breaker_cooldown,
             exclude=[
                 BackendRejected,
+                BackendBusy,
                 SharedStateUnavailable,
                 asyncio.CancelledError,
                 GeneratorExit,
@@ -103,6 +118,9 @@ _RETRYABLE = (BackendUnavailable, BackendTimeout, BackendRateLimited)
 _READ_AHEAD_CHARS = 64 * 1024
 # How long a leaving client's backend call may take to close.
 _CLOSE_SECONDS = 5.0
+# What a backend call is cancelled with when the proxy stops waiting for it: backend_call logs
+# it instead of "the client went away".
+GAVE_UP = "the proxy gave up waiting"
 
 
 class _Reader:
@@ -110,19 +128,23 @@ class _Reader:
 
     Text that arrives while the previous delta is being relayed goes out as one delta: a fast
     backend costs one ChatKit event per batch instead of one per token, and a slow one is
-    relayed token by token, as soon as each arrives (nothing is held back). The reader runs at
-    most `_READ_AHEAD_CHARS` ahead of the relay.
+    relayed token by token, as soon as each arrives (nothing is held back). Other events are
+    handed on one by one, in their place: only adjacent text is joined. The reader runs at most
+    `_READ_AHEAD_CHARS` of text ahead of the relay.
 
     The time limits (first chunk, idle, total) are one timer, armed at the nearest deadline
     and moved on only when it fires: no timeout is set up per chunk.
     """
 
-    def __init__(self, chunks: AsyncIterator[str], policy: Policy, name: str) -> None:
+    def __init__(self, chunks: AsyncIterator[ReplyEvent], policy: Policy, name: str) -> None:
         self._loop = asyncio.get_running_loop()
         self._policy = policy
         self._name = name
+        # What has arrived and is not relayed yet: earlier events, text runs joined, in
+        # `_queue`, and the text since the last other event in `_parts`.
+        self._queue: deque[ReplyEvent] = deque()
         self._parts: list[str] = []
-        self._size = 0
+        self._size = 0  # characters of text in both
         # StopAsyncIteration once the stream has ended, or the error it ended with.
         self._end: BaseException | None = None
         self._relay_waits: asyncio.Future[None] | None = None
@@ -130,24 +152,32 @@ class _Reader:
         started = self._loop.time()
         self._end_by = started + policy.total_timeout
         self._idle_since = started
-        self._limit, self._waiting_for = policy.first_chunk_timeout, "first chunk"
+        self._limit, self._waiting_for = policy.first_chunk_timeout, policy.first_chunk
         self._task = asyncio.create_task(self._read(chunks))
         self._timer = self._loop.call_at(self._deadline(), self._on_deadline)
 
-    async def next_text(self) -> str:
-        """Everything received since the last call; "" at the end of the reply."""
-        while not self._parts:
+    async def next_event(self) -> ReplyEvent | None:
+        """The text received since the last call, joined, or the next other event; None at the
+        end of the reply."""
+        parts = self._parts
+        while not parts and not self._queue:
             if isinstance(self._end, StopAsyncIteration):
-                return ""
+                return None
             if self._end is not None:
                 raise self._end
             self._relay_waits = self._loop.create_future()
             await self._relay_waits
-        text = self._parts[0] if len(self._parts) == 1 else "".join(self._parts)
-        self._parts.clear()
-        self._size = 0
+        event: ReplyEvent
+        if self._queue:
+            event = self._queue.popleft()
+            if isinstance(event, str):
+                self._size -= len(event)
+        else:  # text only, the usual case
+            event = parts[0] if len(parts) == 1 else "".join(parts)
+            parts.clear()
+            self._size = 0
         _wake(self._reader_waits)
-        return text
+        return event
 
     async def close(self) -> None:
         self._timer.cancel()
@@ -158,12 +188,18 @@ class _Reader:
             with anyio.move_on_after(_CLOSE_SECONDS, shield=True):
                 await asyncio.wait({self._task})
 
-    async def _read(self, chunks: AsyncIterator[str]) -> None:
+    async def _read(self, chunks: AsyncIterator[ReplyEvent]) -> None:
         try:
             async with aclosing(chunks):
                 async for chunk in chunks:
-                    self._parts.append(chunk)
-                    self._size += len(chunk)
+                    if isinstance(chunk, str):
+                        self._parts.append(chunk)
+                        self._size += len(chunk)
+                    else:
+                        if self._parts:
+                            self._queue.append("".join(self._parts))
+                            self._parts.clear()
+                        self._queue.append(chunk)
                     self._idle_since = self._loop.time()
                     self._limit = self._policy.idle_timeout
                     self._waiting_for = "chunk (idle timeout)"
@@ -201,12 +237,16 @@ class _Reader:
         if self._loop.time() < deadline:  # a chunk came since the timer was set
             self._timer = self._loop.call_at(deadline, self._on_deadline)
             return
+        error: type[BackendTimeout] = BackendTimeout
         if deadline == self._end_by:
             waited, waiting_for = self._policy.total_timeout, "end of the reply (total timeout)"
         else:
             waited, waiting_for = self._limit, self._waiting_for
-        self._finish(BackendTimeout(f"{self._name}: no {waiting_for} within {waited:.1f} s"))
-        self._task.cancel()
+            if waiting_for == self._policy.first_chunk:
+                error = self._policy.first_chunk_error
+        reason = f"no {waiting_for} within {waited:.1f} s"
+        self._finish(error(f"{self._name}: {reason}"))
+        self._task.cancel(f"{GAVE_UP}: {reason}")
 
 
 def _wake(waiter: asyncio.Future[None] | None) -> None:
@@ -223,7 +263,13 @@ class RenewableAuth(Protocol):
 
 
 class Endpoint:
-    """One backend URL: its client, its breaker, and the retry and timeout policy."""
+    """One backend URL: its client, its breaker, and the retry and timeout policy.
+
+    It also tells a busy backend from a failing one. Some servers (llama-cpp-python's, by
+    default) end a running generation when another request arrives, and others answer 503
+    while they work on one: a reply cut while a later request to the same backend started, or
+    a 503 while another of our requests was in hand, is BackendBusy, not BackendUnavailable.
+    """
 
     def __init__(
         self,
@@ -239,8 +285,10 @@ class Endpoint:
         self._policy = policy
         self._breakers = breakers
         self._backoff = wait_random_exponential(multiplier=policy.initial_wait, max=policy.max_wait)
+        self._started = 0  # requests sent to the backend so far, probes included
+        self._in_hand = 0  # of which not finished yet
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[str]:
+    async def stream(self, request: ChatRequest) -> AsyncIterator[ReplyEvent]:
         try:
             async for delta in self._attempts(request):
                 yield delta
@@ -253,7 +301,7 @@ class Endpoint:
             async for delta in self._attempts(request):
                 yield delta
 
-    async def _attempts(self, request: ChatRequest) -> AsyncIterator[str]:
+    async def _attempts(self, request: ChatRequest) -> AsyncIterator[ReplyEvent]:
         relayed = False
 
         def worth_retrying(error: BaseException) -> bool:
@@ -265,7 +313,7 @@ class Endpoint:
             )
 
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._policy.max_attempts),
+            stop=self._stop,
             wait=self._wait,
             retry=retry_if_exception(worth_retrying),
             before_sleep=self._log_retry,
@@ -273,27 +321,53 @@ class Endpoint:
         )
         async for attempt in retrying:
             with attempt:
+                self._started += 1
+                self._in_hand += 1
+                started = self._started
                 try:
                     breaker = await self._breakers.get_breaker(self.name)
                     deltas = self._timed(self._client.stream(request))
                     async with breaker, aclosing(deltas):
-                        async for delta in deltas:
-                            relayed = True
-                            yield delta
+                        try:
+                            async for delta in deltas:
+                                relayed = True
+                                yield delta
+                        except BackendUnavailable as exc:
+                            if self._busy(exc, started, relayed):
+                                raise BackendBusy(f"{self.name} is busy: {exc}") from exc
+                            raise
                 except OpenedState as exc:
                     raise CircuitOpen(f"{self.name}: circuit open after repeated failures") from exc
+                finally:
+                    self._in_hand -= 1
 
-    async def probe(self) -> None:
-        await self._client.probe()
+    def _busy(self, error: BackendUnavailable, started: int, relayed: bool) -> bool:
+        """Whether `error`, on the request that was the `started`-th, means a busy backend."""
+        if isinstance(error, BackendBusy | CircuitOpen):
+            return False
+        if error.status == 503:
+            return self._in_hand > 1
+        cut = relayed or isinstance(error, BackendCutOff)
+        return cut and self._started > started
 
-    async def _timed(self, chunks: AsyncIterator[str]) -> AsyncIterator[str]:
-        """Relays `chunks`, joined as they pile up, failing with BackendTimeout on a stall."""
+    async def probe(self) -> list[str] | None:
+        self._started += 1
+        return await self._client.probe()
+
+    async def _timed(self, chunks: AsyncIterator[ReplyEvent]) -> AsyncIterator[ReplyEvent]:
+        """Relays `chunks`, text joined as it piles up, failing with BackendTimeout on a stall."""
         reader = _Reader(chunks, self._policy, self.name)
         try:
-            while text := await reader.next_text():
-                yield text
+            while (event := await reader.next_event()) is not None:
+                yield event
         finally:
             await reader.close()
+
+    def _stop(self, state: RetryCallState) -> bool:
+        """After RETRY_MAX_ATTEMPTS, or sooner for a failure worth fewer (its `max_attempts`)."""
+        error = state.outcome.exception() if state.outcome else None
+        worth = getattr(error, "max_attempts", None) or self._policy.max_attempts
+        return state.attempt_number >= min(worth, self._policy.max_attempts)
 
     def _wait(self, state: RetryCallState) -> float:
         """The backend's `Retry-After`, or exponential backoff with jitter; both capped."""

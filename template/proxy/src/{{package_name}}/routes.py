@@ -12,9 +12,10 @@ from pydantic import BaseModel, Field
 
 from . import chatkit_requests
 from .conversation import ChatMessage
-from .errors import BackendError, SharedStateUnavailable, Unauthorized
+from .errors import SharedStateUnavailable, Unauthorized
 from .inference import Overrides, build_request, header_metadata, merge_metadata, split_metadata
 from .metrics import exposition
+from .reply_events import Finish
 from .request_context import RequestContext
 from .request_log import RequestRecord, current_request, mark
 from .responses import to_response
@@ -41,6 +42,8 @@ class MessageIn(BaseModel):
 class MessageOut(BaseModel):
     text: str
     model: str
+    # Why the backend stopped ("stop", "length"...), when it said.
+    finish_reason: str | None = None
 
 
 # Dependencies are `async def` even though they never await: FastAPI runs a plain `def`
@@ -106,8 +109,16 @@ async def message(payload: MessageIn, request: Request, svc: Svc, context: Ctx) 
     )
     await svc.admission.message(context)
     backend = svc.backends.client_for(model)
-    parts = [delta async for delta in backend.stream(chat_request)]
-    return MessageOut(text="".join(parts), model=model.id)
+    parts: list[str] = []
+    finish: Finish | None = None
+    with svc.backends.in_use(model):
+        async for event in backend.stream(chat_request):
+            if isinstance(event, Finish):
+                finish = event
+            else:
+                parts.append(event)
+    reason = finish.reason if finish else None
+    return MessageOut(text="".join(parts), model=model.id, finish_reason=reason)
 
 
 @router.get("/api/custom/models")
@@ -138,11 +149,17 @@ async def readyz(svc: Svc) -> JSONResponse:
             {"status": "unavailable", "shared_state": error.code, "message": error.user_message},
             status_code=503,
         )
-    try:
-        await svc.backends.probe()
-    except BackendError as exc:
+    # The backends as last probed, at most READINESS_CACHE_SECONDS ago (routing.py).
+    backends = await svc.backends.readiness()
+    warnings = {"warnings": list(backends.warnings)} if backends.warnings else {}
+    if backends.error is not None:
         return JSONResponse(
-            {"status": "unavailable", "backend": exc.code, "message": exc.user_message},
+            {
+                "status": "unavailable",
+                "backend": backends.error.code,
+                "message": backends.error.user_message,
+                **warnings,
+            },
             status_code=503,
         )
-    return JSONResponse({"status": "ready"})
+    return JSONResponse({"status": "ready", **warnings})

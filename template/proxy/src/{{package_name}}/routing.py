@@ -1,9 +1,18 @@
-"""Which backend client serves each model: one client per distinct backend, sharing one pool."""
+"""Which backend client serves each model, and whether the backends are ready.
+
+One client per distinct backend, sharing one pool. Readiness is what the backends answered
+when last probed, at most READINESS_CACHE_SECONDS ago: a probe is a request the backend must
+serve, and some servers (llama-cpp-python's, by default) cut a running generation for any new
+request. A backend that is streaming a reply is up by evidence and is not probed at all.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import anyio
@@ -11,17 +20,51 @@ from pydantic import SecretStr
 
 from .conversation import ChatRequest
 from .errors import BackendError
+from .metrics import target
 from .models import ModelCatalogue, ModelConfig
+from .redaction import logger
+from .reply_events import ReplyEvent
 from .settings import Settings
+
+log = logger(__name__)
 
 
 class ChatClient(Protocol):
-    def stream(self, request: ChatRequest) -> AsyncIterator[str]: ...
+    def stream(self, request: ChatRequest) -> AsyncIterator[ReplyEvent]: ...
 
-    async def probe(self) -> None: ...
+    async def probe(self) -> list[str] | None: ...
 
 
 BackendFactory = Callable[[str, SecretStr | None], ChatClient]
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    error: BackendError | None = None
+    # Things worth an operator's look that do not stop the chat, e.g. a model not listed.
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Backend:
+    url: str
+    client: ChatClient
+    models: list[ModelConfig] = field(default_factory=list)
+    replies: int = 0  # replies streaming from it now
+    warnings: tuple[str, ...] = ()
+
+    def unlisted(self, listed: list[str] | None) -> tuple[str, ...]:
+        """A warning per model of ours that the backend's model list leaves out."""
+        if not listed:  # no list, or an empty one: nothing to go by
+            return ()
+        shown = ", ".join(listed[:5]) + (", …" if len(listed) > 5 else "")
+        return tuple(
+            f"model '{model.upstream_name}' is not in the model list of {target(self.url)} "
+            f"({shown}): the backend may answer with another model or refuse; check the "
+            "model's name in your settings"
+            for model in self.models
+            if model.upstream_name not in listed
+        )
 
 
 class BackendRouter:
@@ -32,32 +75,64 @@ class BackendRouter:
 
         `key` is the model's own API key (backend_key_env), or None for the project's credentials.
         """
-        backends: dict[tuple[str, str], ChatClient] = {}
-        self._by_model: dict[str, ChatClient] = {}
+        backends: dict[tuple[str, str], _Backend] = {}
+        self._by_model: dict[str, _Backend] = {}
         for model in catalogue:
             url = model.backend_url or settings.custom_backend_url
             key_env = model.backend_key_env or ""
             if (url, key_env) not in backends:
                 key = SecretStr(os.environ[key_env]) if key_env else None
-                backends[url, key_env] = make_backend(url, key)
+                backends[url, key_env] = _Backend(url, make_backend(url, key))
+            backends[url, key_env].models.append(model)
             self._by_model[model.id] = backends[url, key_env]
-        self._clients = list(backends.values())
+        self._backends = list(backends.values())
+        self._cache_seconds = settings.readiness_cache_seconds
+        self._readiness = Readiness()
+        self._checked_at: float | None = None
+        self._checking = asyncio.Lock()
 
     def client_for(self, model: ModelConfig) -> ChatClient:
-        return self._by_model[model.id]
+        return self._by_model[model.id].client
 
-    async def probe(self) -> None:
-        """Raise the first BackendError unless every backend answers, probed concurrently."""
+    @contextmanager
+    def in_use(self, model: ModelConfig) -> Iterator[None]:
+        """Marks `model`'s backend as streaming a reply while the block runs."""
+        backend = self._by_model[model.id]
+        backend.replies += 1
+        try:
+            yield
+        finally:
+            backend.replies -= 1
+
+    async def readiness(self) -> Readiness:
+        """The backends' state, probed again once the last probe is READINESS_CACHE_SECONDS
+        old; concurrent callers share one probe."""
+        async with self._checking:
+            now = asyncio.get_running_loop().time()
+            if self._checked_at is None or now - self._checked_at >= self._cache_seconds:
+                self._readiness = await self._probe_all()
+                self._checked_at = asyncio.get_running_loop().time()
+        return self._readiness
+
+    async def _probe_all(self) -> Readiness:
+        """Every idle backend probed concurrently: the first error, and every warning."""
         errors: list[BackendError] = []
 
-        async def probe_one(client: ChatClient) -> None:
+        async def probe_one(backend: _Backend) -> None:
+            if backend.replies:
+                return  # serving a reply right now: up, and better left alone
             try:
-                await client.probe()
+                listed = await backend.client.probe()
             except BackendError as exc:
                 errors.append(exc)
+                return
+            warnings = backend.unlisted(listed)
+            for warning in set(warnings) - set(backend.warnings):
+                log.warning("%s", warning)
+            backend.warnings = warnings
 
         async with anyio.create_task_group() as group:
-            for client in self._clients:
-                group.start_soon(probe_one, client)
-        if errors:
-            raise errors[0]
+            for backend in self._backends:
+                group.start_soon(probe_one, backend)
+        warnings = tuple(w for backend in self._backends for w in backend.warnings)
+        return Readiness(errors[0] if errors else None, warnings)
