@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -71,6 +72,15 @@ class ModelConfig(BaseModel):
         return self.backend_model or self.id
 
 
+@dataclass(frozen=True, slots=True)
+class BackendListing:
+    """What a backend says of its models: the names it lists, and the context window (in
+    tokens) it publishes for some of them."""
+
+    names: list[str]
+    windows: dict[str, int] = field(default_factory=dict)
+
+
 class ModelCatalogue:
     def __init__(self, models: Iterable[ModelConfig]) -> None:
         self._by_id: dict[str, ModelConfig] = {}
@@ -78,6 +88,7 @@ class ModelCatalogue:
             if model.id in self._by_id:
                 raise ValueError(f"model id {model.id!r} is listed twice")
             self._by_id[model.id] = model
+        self._configured = {m.id: m for m in self._by_id.values()}
         defaults = [m.id for m in self._by_id.values() if m.default]
         if len(defaults) != 1:
             found = ", ".join(defaults) or "none"
@@ -86,6 +97,18 @@ class ModelCatalogue:
 
     def __iter__(self) -> Iterator[ModelConfig]:
         return iter(self._by_id.values())
+
+    def fit_context(self, model_id: str, published: int) -> ModelConfig:
+        """Model `model_id` with the smaller of its configured context window and the one its
+        backend publishes, as every later request gets it."""
+        configured = self._configured[model_id]
+        model = configured
+        if published < configured.context_window:
+            model = configured.model_copy(update={"context_window": published})
+        self._by_id[model_id] = model
+        if model.default:
+            self.default = model
+        return model
 
     def resolve(self, requested: str | None) -> ModelConfig:
         if not requested:

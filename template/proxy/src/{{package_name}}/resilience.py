@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -39,6 +39,7 @@ from .errors import (
     SharedStateUnavailable,
 )
 from .metrics import RETRIES
+from .models import BackendListing
 from .redaction import logger
 from .reply_events import ReplyEvent
 from .settings import Settings
@@ -51,8 +52,9 @@ class ChatClient(Protocol):
 
     def stream(self, request: ChatRequest) -> AsyncIterator[ReplyEvent]: ...
 
-    async def probe(self) -> list[str] | None:
-        """Raise a BackendError unless the backend answers; the models it lists, if it does."""
+    async def probe(self, models: Collection[str]) -> BackendListing | None:
+        """Raise a BackendError unless the backend answers; what it says of its models (and of
+        `models`, the names we use), if it says anything."""
         ...
 
 
@@ -350,9 +352,9 @@ class Endpoint:
         cut = relayed or isinstance(error, BackendCutOff)
         return cut and self._started > started
 
-    async def probe(self) -> list[str] | None:
+    async def probe(self, models: Collection[str]) -> BackendListing | None:
         self._started += 1
-        return await self._client.probe()
+        return await self._client.probe(models)
 
     async def _timed(self, chunks: AsyncIterator[ReplyEvent]) -> AsyncIterator[ReplyEvent]:
         """Relays `chunks`, text joined as it piles up, failing with BackendTimeout on a stall."""

@@ -4,13 +4,16 @@ One client per distinct backend, sharing one pool. Readiness is what the backend
 when last probed, at most READINESS_CACHE_SECONDS ago: a probe is a request the backend must
 serve, and some servers (llama-cpp-python's, by default) cut a running generation for any new
 request. A backend that is streaming a reply is up by evidence and is not probed at all.
+
+A probe also reads what the backend says of its models: a model it does not list is a
+warning, and a context window it publishes that is smaller than the configured one is used.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -21,7 +24,7 @@ from pydantic import SecretStr
 from .conversation import ChatRequest
 from .errors import BackendError
 from .metrics import target
-from .models import ModelCatalogue, ModelConfig
+from .models import BackendListing, ModelCatalogue, ModelConfig
 from .redaction import logger
 from .reply_events import ReplyEvent
 from .settings import Settings
@@ -32,7 +35,7 @@ log = logger(__name__)
 class ChatClient(Protocol):
     def stream(self, request: ChatRequest) -> AsyncIterator[ReplyEvent]: ...
 
-    async def probe(self) -> list[str] | None: ...
+    async def probe(self, models: Collection[str]) -> BackendListing | None: ...
 
 
 BackendFactory = Callable[[str, SecretStr | None], ChatClient]
@@ -49,13 +52,14 @@ class Readiness:
 class _Backend:
     url: str
     client: ChatClient
-    models: list[ModelConfig] = field(default_factory=list)
+    models: list[ModelConfig] = field(default_factory=list)  # as configured
     replies: int = 0  # replies streaming from it now
     warnings: tuple[str, ...] = ()
+    published: dict[str, int] = field(default_factory=dict)  # context windows, by model id
 
-    def unlisted(self, listed: list[str] | None) -> tuple[str, ...]:
+    def unlisted(self, listed: list[str]) -> tuple[str, ...]:
         """A warning per model of ours that the backend's model list leaves out."""
-        if not listed:  # no list, or an empty one: nothing to go by
+        if not listed:  # an empty list says nothing
             return ()
         shown = ", ".join(listed[:5]) + (", …" if len(listed) > 5 else "")
         return tuple(
@@ -86,6 +90,7 @@ class BackendRouter:
             backends[url, key_env].models.append(model)
             self._by_model[model.id] = backends[url, key_env]
         self._backends = list(backends.values())
+        self._catalogue = catalogue
         self._cache_seconds = settings.readiness_cache_seconds
         self._readiness = Readiness()
         self._checked_at: float | None = None
@@ -122,17 +127,39 @@ class BackendRouter:
             if backend.replies:
                 return  # serving a reply right now: up, and better left alone
             try:
-                listed = await backend.client.probe()
+                listing = await backend.client.probe([m.upstream_name for m in backend.models])
             except BackendError as exc:
                 errors.append(exc)
                 return
-            warnings = backend.unlisted(listed)
+            if listing is None:
+                return
+            warnings = backend.unlisted(listing.names)
             for warning in set(warnings) - set(backend.warnings):
                 log.warning("%s", warning)
             backend.warnings = warnings
+            self._fit_context_windows(backend, listing)
 
         async with anyio.create_task_group() as group:
             for backend in self._backends:
                 group.start_soon(probe_one, backend)
         warnings = tuple(w for backend in self._backends for w in backend.warnings)
         return Readiness(errors[0] if errors else None, warnings)
+
+    def _fit_context_windows(self, backend: _Backend, listing: BackendListing) -> None:
+        """Each model gets the smaller of its configured context window and the one its backend
+        publishes; the log says which, whenever what the backend publishes changes."""
+        for configured in backend.models:
+            published = listing.windows.get(configured.upstream_name)
+            if published is None or backend.published.get(configured.id) == published:
+                continue
+            backend.published[configured.id] = published
+            used = self._catalogue.fit_context(configured.id, published)
+            log.info(
+                "model '%s': context window %d tokens, the %s (the backend publishes %d, the "
+                "settings say %d)",
+                configured.id,
+                used.context_window,
+                "backend's" if used.context_window < configured.context_window else "settings'",
+                published,
+                configured.context_window,
+            )
