@@ -36,10 +36,11 @@ from .inference import build_request
 from .metrics import STREAMED_DELTAS, TIME_TO_FIRST_TOKEN
 from .models import ModelCatalogue, ModelConfig
 from .redaction import logger
-from .reply_events import Finish
+from .reply_events import Finish, Reasoning
 from .request_context import RequestContext
 from .request_log import PERSISTED, current_request, mark
 from .routing import ChatClient
+from .thoughts import ThoughtStream
 
 log = logger(__name__)
 
@@ -137,14 +138,26 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
             content=[],
         )
         parts: list[str] = []
+        thought: ThoughtStream | None = None
         finish: Finish | None = None
         try:
             with self._backends.in_use(model):
                 async for delta in backend.stream(request):
+                    if isinstance(delta, Reasoning):
+                        if thought is None:
+                            workflow_id = self.store.generate_item_id("workflow", thread, context)
+                            thought = ThoughtStream(workflow_id, thread.id)
+                        for event in thought.add(delta.text):
+                            yield event
+                        continue
                     if isinstance(delta, Finish):
                         finish = delta
                         continue
                     if not parts:
+                        if thought is not None:  # the answer starts: the reasoning folds up
+                            for event in thought.finish():
+                                yield event
+                            message.created_at = datetime.now()
                         _first_token()
                         yield ThreadItemAddedEvent(item=message)
                         yield ThreadItemUpdatedEvent(
@@ -160,15 +173,19 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
                     )
         except ProxyError as exc:
             log.warning("reply to thread %s failed: %s", thread.id, exc)
+            # Keep what the user has already read (reasoning, and text marked as incomplete);
+            # the error below offers a retry.
+            for event in thought.finish() if thought is not None else ():
+                yield event
             if parts:
-                # Keep what the user has already read, marked as incomplete; the error below
-                # offers a retry.
                 for event in self._finish(message, parts, CUT_OFF_NOTE):
                     yield event
             raise CustomStreamError(exc.user_message, allow_retry=exc.allow_retry) from exc
         finally:
             STREAMED_DELTAS.inc(len(parts))
 
+        for event in thought.finish() if thought is not None else ():
+            yield event
         if not parts:
             raise CustomStreamError(
                 "The assistant returned an empty reply. Please try again.", allow_retry=True

@@ -1,14 +1,22 @@
 """What a backend reply is made of, as every backend client hands it up the layers.
 
 A reply is a sequence of events: text deltas, as plain `str` (the hot path allocates nothing
-per token), then at most one `Finish` saying why the backend stopped. Each layer between the
-client and the chat server (timeouts and retries, backup backends) passes every event on in
-order; only adjacent text deltas may be joined.
+per token), reasoning deltas (`Reasoning`, the model thinking before it answers), then at most
+one `Finish` saying why the backend stopped. Each layer between the client and the chat server
+(timeouts and retries, backup backends) passes every event on in order; only adjacent deltas of
+the same kind may be joined.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Reasoning:
+    """Some of the model's reasoning: shown apart from the answer, never part of it."""
+
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,4 +31,61 @@ class Finish:
         return self.reason == "length"
 
 
-ReplyEvent = str | Finish
+ReplyEvent = str | Reasoning | Finish
+
+_THINK, _END_THINK = "<think>", "</think>"
+
+
+class ThinkTags:
+    """Reasoning that a model served without a reasoning parser writes into its answer, as a
+    `<think>…</think>` block at the very start, turned into `Reasoning`.
+
+    Feed it the answer's text deltas in order. Once the answer is seen not to start with
+    `<think>`, or the block has ended, text passes straight through.
+    """
+
+    __slots__ = ("_held", "_state")
+
+    def __init__(self) -> None:
+        self._state = "start"  # "start": undecided; "thinking"; "answer": passing through
+        self._held = ""
+
+    @property
+    def passing(self) -> bool:
+        """True once text goes straight through: the caller may skip `feed`."""
+        return self._state == "answer"
+
+    def feed(self, text: str) -> list[ReplyEvent]:
+        if self._state == "answer":
+            return [text]
+        held = self._held + text
+        if self._state == "start":
+            opening = held.lstrip()
+            if not opening.startswith(_THINK):
+                if _THINK.startswith(opening):  # could still become "<think>"
+                    self._held = held
+                    return []
+                self._state = "answer"
+                self._held = ""
+                return [held]
+            self._state, held = "thinking", opening.removeprefix(_THINK)
+        end = held.find(_END_THINK)
+        if end < 0:
+            # Keep back what could be the start of "</think>".
+            keep = next(
+                (n for n in range(len(_END_THINK) - 1, 0, -1) if held.endswith(_END_THINK[:n])),
+                0,
+            )
+            self._held = held[len(held) - keep :] if keep else ""
+            thought = held[: len(held) - keep]
+            return [Reasoning(thought)] if thought else []
+        self._state, self._held = "answer", ""
+        thought, answer = held[:end], held[end + len(_END_THINK) :].lstrip()
+        return [event for event in (Reasoning(thought) if thought else None, answer) if event]
+
+    def end(self) -> list[ReplyEvent]:
+        """What is still held back when the reply ends."""
+        held, self._held = self._held, ""
+        if not held:
+            return []
+        return [Reasoning(held)] if self._state == "thinking" else [held]

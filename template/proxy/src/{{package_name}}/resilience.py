@@ -41,7 +41,7 @@ from .errors import (
 from .metrics import RETRIES
 from .models import BackendListing
 from .redaction import logger
-from .reply_events import ReplyEvent
+from .reply_events import Reasoning, ReplyEvent
 from .settings import Settings
 
 log = logger(__name__)
@@ -146,7 +146,7 @@ class _Reader:
         # `_queue`, and the text since the last other event in `_parts`.
         self._queue: deque[ReplyEvent] = deque()
         self._parts: list[str] = []
-        self._size = 0  # characters of text in both
+        self._size = 0  # characters of text and reasoning in both
         # StopAsyncIteration once the stream has ended, or the error it ended with.
         self._end: BaseException | None = None
         self._relay_waits: asyncio.Future[None] | None = None
@@ -174,6 +174,8 @@ class _Reader:
             event = self._queue.popleft()
             if isinstance(event, str):
                 self._size -= len(event)
+            elif isinstance(event, Reasoning):
+                self._size -= len(event.text)
         else:  # text only, the usual case
             event = parts[0] if len(parts) == 1 else "".join(parts)
             parts.clear()
@@ -198,10 +200,7 @@ class _Reader:
                         self._parts.append(chunk)
                         self._size += len(chunk)
                     else:
-                        if self._parts:
-                            self._queue.append("".join(self._parts))
-                            self._parts.clear()
-                        self._queue.append(chunk)
+                        self._enqueue(chunk)
                     self._idle_since = self._loop.time()
                     self._limit = self._policy.idle_timeout
                     self._waiting_for = "chunk (idle timeout)"
@@ -214,6 +213,21 @@ class _Reader:
         except asyncio.CancelledError:
             self._finish(BackendUnavailable(f"{self._name}: the backend call was cancelled"))
             raise
+
+    def _enqueue(self, event: ReplyEvent) -> None:
+        """Queues an event other than text, after the text before it; reasoning that piled up
+        goes out joined, like text."""
+        queue = self._queue
+        if self._parts:
+            queue.append("".join(self._parts))
+            self._parts.clear()
+        elif isinstance(event, Reasoning) and queue and isinstance(queue[-1], Reasoning):
+            queue[-1] = Reasoning(queue[-1].text + event.text)
+            self._size += len(event.text)
+            return
+        if isinstance(event, Reasoning):
+            self._size += len(event.text)
+        queue.append(event)
 
     async def _wait_for_relay(self) -> None:
         """Stop reading until the relay has taken the text: the backend is not idle meanwhile."""

@@ -113,10 +113,10 @@ async def message(payload: MessageIn, request: Request, svc: Svc, context: Ctx) 
     finish: Finish | None = None
     with svc.backends.in_use(model):
         async for event in backend.stream(chat_request):
-            if isinstance(event, Finish):
-                finish = event
-            else:
+            if isinstance(event, str):
                 parts.append(event)
+            elif isinstance(event, Finish):
+                finish = event
     reason = finish.reason if finish else None
     return MessageOut(text="".join(parts), model=model.id, finish_reason=reason)
 
