@@ -1,6 +1,6 @@
 """What a request may store, decided before anything is stored or any backend is called: the
-size of a message or a title, threads per user, items per thread, the model and its limits, and
-the message rate limits.
+size of a message or a title, threads per user, items per thread, the model and its limits, the
+user's token budget and the message rate limits.
 
 The ChatKit SDK saves the thread and the user's message before `respond()` runs, so these
 checks cannot wait for the reply: a refused request stores nothing.
@@ -23,6 +23,7 @@ from .inference import check_new_message
 from .models import ModelCatalogue
 from .rate_limit import RateLimit
 from .request_context import RequestContext
+from .usage import TokenBudget
 
 # A message adds the user's item and the assistant's.
 _ITEMS_PER_MESSAGE = 2
@@ -36,6 +37,7 @@ class Admission:
         *,
         per_user: RateLimit,
         per_address: RateLimit,
+        budget: TokenBudget,
         max_message_chars: int,
         max_title_chars: int,
         max_threads_per_user: int,
@@ -45,6 +47,7 @@ class Admission:
         self._models = models
         self._per_user = per_user
         self._per_address = per_address
+        self._budget = budget
         self._max_message_chars = max_message_chars
         self._max_title_chars = max_title_chars
         self._max_threads = max_threads_per_user
@@ -107,7 +110,9 @@ class Admission:
             )
 
     async def message(self, context: RequestContext) -> None:
-        """Counts one message to the backend against its user's and its address's limits."""
+        """Counts one message to the backend against its user's and its address's limits,
+        once the user's token budget is known to have room."""
+        await self._budget.check(context.user_id)
         await self._per_user.hit(context.user_id)
         await self._per_address.hit(context.client_address)
 

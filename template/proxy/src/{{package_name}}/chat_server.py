@@ -10,7 +10,6 @@ from typing import Protocol
 import anyio
 from chatkit.errors import CustomStreamError
 from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
-from chatkit.store import Store
 from chatkit.types import (
     AssistantMessageContent,
     AssistantMessageContentPartAdded,
@@ -30,17 +29,26 @@ from chatkit.types import (
     is_streaming_req,
 )
 
-from .conversation import CUT_OFF_NOTE, LENGTH_NOTE, title_from, to_messages, user_text
+from .chat_store import ChatStore
+from .conversation import (
+    CUT_OFF_NOTE,
+    LENGTH_NOTE,
+    ChatRequest,
+    title_from,
+    to_messages,
+    user_text,
+)
 from .errors import ProxyError
 from .inference import build_request
 from .metrics import STREAMED_DELTAS, TIME_TO_FIRST_TOKEN
 from .models import ModelCatalogue, ModelConfig
 from .redaction import logger
-from .reply_events import Finish, Reasoning
+from .reply_events import Finish, Reasoning, Usage
 from .request_context import RequestContext
 from .request_log import PERSISTED, current_request, mark
 from .routing import ChatClient
 from .thoughts import ThoughtStream
+from .usage import TokenBudget, count, reply_usage
 
 log = logger(__name__)
 
@@ -66,14 +74,17 @@ class ChatBackends(Protocol):
 class ProxyChatServer(ChatKitServer[RequestContext]):
     def __init__(
         self,
-        store: Store[RequestContext],
+        store: ChatStore,
         backends: ChatBackends,
         models: ModelCatalogue,
+        budget: TokenBudget,
         history_max_items: int,
     ) -> None:
         super().__init__(store)
+        self._store = store
         self._backends = backends
         self._models = models
+        self._budget = budget
         self._history_max_items = history_max_items
 
     async def process_request(
@@ -139,6 +150,7 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
         )
         parts: list[str] = []
         thought: ThoughtStream | None = None
+        usage: Usage | None = None
         finish: Finish | None = None
         try:
             with self._backends.in_use(model):
@@ -149,6 +161,9 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
                             thought = ThoughtStream(workflow_id, thread.id)
                         for event in thought.add(delta.text):
                             yield event
+                        continue
+                    if isinstance(delta, Usage):
+                        usage = delta
                         continue
                     if isinstance(delta, Finish):
                         finish = delta
@@ -180,6 +195,7 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
             if parts:
                 for event in self._finish(message, parts, CUT_OFF_NOTE):
                     yield event
+                await self._account(model, request, message.id, parts, usage, context)
             raise CustomStreamError(exc.user_message, allow_retry=exc.allow_retry) from exc
         finally:
             STREAMED_DELTAS.inc(len(parts))
@@ -197,6 +213,23 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
             note = ""
         for event in self._finish(message, parts, note):
             yield event
+        await self._account(model, request, message.id, parts, usage, context)
+
+    async def _account(
+        self,
+        model: ModelConfig,
+        request: ChatRequest,
+        item_id: str,
+        parts: list[str],
+        reported: Usage | None,
+        context: RequestContext,
+    ) -> None:
+        """What the reply stored as `item_id` took: kept beside it, counted, and charged to its
+        user's token budget. The SDK has stored the item by now (at its `thread.item.done`)."""
+        used = reply_usage(reported, request, "".join(parts))
+        count(model.id, used)
+        await self._store.record_usage(item_id, used, context)
+        await self._budget.charge(context.user_id, used.total)
 
     @staticmethod
     def _finish(

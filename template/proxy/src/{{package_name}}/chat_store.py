@@ -10,6 +10,7 @@ from datetime import datetime
 from chatkit.store import Store, StoreItemType, default_generate_id
 from chatkit.types import ThreadMetadata
 
+from .reply_events import Usage
 from .request_context import RequestContext
 
 
@@ -38,6 +39,11 @@ class ChatStore(Store[RequestContext]):
     @abstractmethod
     async def count_items(self, thread_id: str, context: RequestContext) -> int:
         """How many items (hidden ones included) the user's thread holds."""
+
+    @abstractmethod
+    async def record_usage(self, item_id: str, usage: Usage, context: RequestContext) -> None:
+        """Keep the tokens the reply stored as `item_id` took, beside it (ChatKit's items have
+        no field for them)."""
 
     @abstractmethod
     async def delete_threads_idle_since(self, cutoff: datetime) -> int:

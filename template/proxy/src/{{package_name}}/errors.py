@@ -59,6 +59,22 @@ class RateLimited(ProxyError):
         self.retry_after = retry_after
 
 
+class TokenBudgetUsed(RateLimited):
+    """The user has used up the day's TOKEN_BUDGET_PER_DAY."""
+
+    code = "token_budget_used"
+    allow_retry = False
+
+    def __init__(self, retry_after: int, budget: int) -> None:
+        ProxyError.__init__(
+            self,
+            f"daily budget of {budget} tokens used",
+            user_message=f"You have used today's {budget:,} tokens. More are available after "
+            "midnight UTC.",
+        )
+        self.retry_after = retry_after
+
+
 class QuotaExceeded(ProxyError):
     """A cap on what one user may store (threads, messages per thread, message size)."""
 

@@ -55,6 +55,12 @@ STREAMED_DELTAS = Counter(
     "backend sent while the previous delta was going out, joined.",
 )
 OPEN_STREAMS = Gauge("chatkit_proxy_open_streams", "Streamed answers in progress.")
+TOKENS = Counter(
+    "chatkit_proxy_tokens",
+    "Tokens of the replies, by model and direction (prompt or completion), as the backend "
+    "counted them or (source=estimate) as the proxy estimated them.",
+    ["model", "direction", "source"],
+)
 
 
 def exposition() -> tuple[bytes, str]:

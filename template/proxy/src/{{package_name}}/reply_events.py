@@ -2,9 +2,9 @@
 
 A reply is a sequence of events: text deltas, as plain `str` (the hot path allocates nothing
 per token), reasoning deltas (`Reasoning`, the model thinking before it answers), then at most
-one `Finish` saying why the backend stopped. Each layer between the client and the chat server
-(timeouts and retries, backup backends) passes every event on in order; only adjacent deltas of
-the same kind may be joined.
+one `Usage` (the tokens the backend counted) and one `Finish` (why the backend stopped). Each
+layer between the client and the chat server (timeouts and retries, backup backends) passes
+every event on in order; only adjacent deltas of the same kind may be joined.
 """
 
 from __future__ import annotations
@@ -20,6 +20,20 @@ class Reasoning:
 
 
 @dataclass(frozen=True, slots=True)
+class Usage:
+    """The tokens one reply took, as the backend counted them, or as the proxy estimated them
+    when the backend did not say (`estimated`)."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    estimated: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
 class Finish:
     """How the reply ended, as the backend said (OpenAI's `finish_reason`)."""
 
@@ -31,7 +45,19 @@ class Finish:
         return self.reason == "length"
 
 
-ReplyEvent = str | Reasoning | Finish
+ReplyEvent = str | Reasoning | Usage | Finish
+
+
+def usage_of(value: object) -> Usage | None:
+    """OpenAI's `usage` object (`prompt_tokens`, `completion_tokens`), when it is one."""
+    if not isinstance(value, dict):
+        return None
+    prompt, completion = value.get("prompt_tokens"), value.get("completion_tokens")
+    counts = (prompt, completion)
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts):
+        return None
+    return Usage(prompt, completion)
+
 
 _THINK, _END_THINK = "<think>", "</think>"
 

@@ -15,12 +15,13 @@ from .conversation import ChatMessage
 from .errors import SharedStateUnavailable, Unauthorized
 from .inference import Overrides, build_request, header_metadata, merge_metadata, split_metadata
 from .metrics import exposition
-from .reply_events import Finish
+from .reply_events import Finish, Usage
 from .request_context import RequestContext
 from .request_log import RequestRecord, current_request, mark
 from .responses import to_response
 from .same_origin import check_same_origin
 from .services import Services, services
+from .usage import count, reply_usage
 
 router = APIRouter()
 Svc = Annotated[Services, Depends(services)]
@@ -111,14 +112,21 @@ async def message(payload: MessageIn, request: Request, svc: Svc, context: Ctx) 
     backend = svc.backends.client_for(model)
     parts: list[str] = []
     finish: Finish | None = None
+    usage: Usage | None = None
     with svc.backends.in_use(model):
         async for event in backend.stream(chat_request):
             if isinstance(event, str):
                 parts.append(event)
             elif isinstance(event, Finish):
                 finish = event
+            elif isinstance(event, Usage):
+                usage = event
+    text = "".join(parts)
+    used = reply_usage(usage, chat_request, text)
+    count(model.id, used)
+    await svc.budget.charge(context.user_id, used.total)
     reason = finish.reason if finish else None
-    return MessageOut(text="".join(parts), model=model.id, finish_reason=reason)
+    return MessageOut(text=text, model=model.id, finish_reason=reason)
 
 
 @router.get("/api/custom/models")

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { config } from "@/lib/config";
 
-import { TOKEN_DELAY_SECONDS, type Stack } from "./stack";
+import { DEV_BACKEND_THINKS, TOKEN_DELAY_SECONDS, type Stack } from "./stack";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const UNREACHABLE = "The chat service is not reachable right now. Please try again in a moment.";
@@ -134,9 +134,14 @@ export function builtinViewTests(setup: () => Setup) {
 
     it("stops an answer, and the proxy keeps what was said so far", async () => {
       const words = Array.from({ length: 60 }, (_, i) => `word${i}`).join(" ");
+      const earlier = await answers().count();
       await composer().fill(`${words} zebra-end`);
       await composer().press("Enter");
-      await page.waitForFunction(() => ([...document.querySelectorAll("[data-testid=answer]")].at(-1)?.textContent?.length ?? 0) > 30);
+      // Some of the new answer has arrived (the earlier answer above it is long already).
+      await page.waitForFunction(
+        (index) => ([...document.querySelectorAll("[data-testid=answer]")][index]?.textContent?.length ?? 0) > 30,
+        earlier,
+      );
       await page.getByRole("button", { name: "Stop the answer" }).click();
       await answerEnded();
       const stopped = (await answers().last().textContent())!;
@@ -186,6 +191,18 @@ export function builtinViewTests(setup: () => Setup) {
       expect(await answer.getByRole("link", { name: "logo" }).getAttribute("href")).toBe("https://example.invalid/logo.png");
       await answer.getByRole("button", { name: "Copy code" }).click();
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe("echo <b>hi</b>\n");
+    });
+
+    it.runIf(DEV_BACKEND_THINKS)("shows a reasoning model's thought folded above its answer", async () => {
+      await composer().fill("Please think it over");
+      await composer().press("Enter");
+      await answerEnded();
+      const thought = page.locator("details", { has: page.locator("summary", { hasText: /^Thought for \d+ s$/ }) });
+      expect(await thought.count()).toBe(1);
+      expect(await thought.evaluate((details) => (details as HTMLDetailsElement).open)).toBe(false);
+      expect(await thought.textContent()).toContain("this reasoning is canned");
+      expect(await answers().last().textContent()).toContain("You said:");
+      expect(await answers().last().textContent()).not.toContain("canned");
     });
 
     it("renames and deletes conversations", async () => {

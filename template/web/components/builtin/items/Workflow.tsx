@@ -7,12 +7,15 @@ import styles from "../BuiltinChat.module.css";
 /** Steps the assistant took before answering (reasoning, tool calls), folded once done. */
 export function Workflow({ item, live }: { item: z.infer<typeof WorkflowItem>; live: boolean }) {
   const { workflow } = item;
+  const thinking = workflow.type === "reasoning";
   const summary = workflow.summary
     ? "title" in workflow.summary
       ? workflow.summary.title
-      : `Worked for ${workflow.summary.duration} s`
+      : `${thinking ? "Thought" : "Worked"} for ${workflow.summary.duration} s`
     : live
-      ? "Working…"
+      ? thinking
+        ? "Thinking…"
+        : "Working…"
       : `${workflow.tasks.length} step${workflow.tasks.length === 1 ? "" : "s"}`;
   return (
     <details className={styles.workflow} open={live || workflow.expanded}>
