@@ -205,8 +205,12 @@ class Stack:
             "DATABASE_URL": f"sqlite:///{self.work / 'chat.db'}",
             "CUSTOM_BACKEND_URL": f"http://127.0.0.1:{self.backend.port}/v1",
             "CUSTOM_MODEL": MODEL,
-            # The limiter still counts every message; the load must not be refused by it.
+            # The limiters still count every message and identity; the load, all from one
+            # address and many new users, must not be refused by them.
             "RATE_LIMIT": "1000000/second",
+            "ADDRESS_RATE_LIMIT": "1000000/second",
+            "IDENTITY_RATE_LIMIT": "1000000/second",
+            "MAX_THREADS_PER_USER": "1000000",
         }
         command = [self.python, "-m", "uvicorn", f"{package_name(self.project)}.app:app"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--backlog", "4096"]
