@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from dev_backend import DevBackend
 from tests.harness import Proxy
@@ -93,30 +92,6 @@ def test_readiness_asks_the_backend_at_most_every_readiness_cache_seconds(
     time.sleep(0.6)
     assert http.get("/readyz").json() == {"status": "ready"}
     assert backend.probes == 2
-
-
-def test_readiness_leaves_a_backend_alone_while_it_answers(
-    make_proxy, backend: DevBackend, backend_url: str
-) -> None:
-    # Some servers (llama-cpp-python's, by default) end a running generation for any request.
-    backend.delay = 0.03
-    proxy = make_proxy(custom_backend_url=backend_url, readiness_cache_seconds=0)
-    user, http = proxy.user(), proxy.user().http
-    user.new_session()
-    with ThreadPoolExecutor(1) as pool:
-        chat = pool.submit(user.create_thread, "take your time")
-        deadline = time.monotonic() + 5
-        while not backend.open_replies and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert backend.open_replies == 1
-        for _ in range(3):
-            assert http.get("/readyz").json() == {"status": "ready"}
-        assert backend.probes == 0
-        stream = chat.result(timeout=30)
-
-    assert stream.error is None
-    assert http.get("/readyz").json() == {"status": "ready"}
-    assert backend.probes == 1  # idle again: asked
 
 
 def test_readiness_fails_when_the_backend_is_down(make_proxy) -> None:

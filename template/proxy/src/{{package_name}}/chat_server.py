@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -46,7 +45,7 @@ from .redaction import logger
 from .reply_events import Finish, Reasoning, Usage
 from .request_context import RequestContext
 from .request_log import PERSISTED, current_request, mark
-from .routing import ChatClient
+from .routing import Answering, ChatClient
 from .thoughts import ThoughtStream
 from .usage import TokenBudget, count, reply_usage
 
@@ -68,7 +67,7 @@ def _first_token() -> None:
 class ChatBackends(Protocol):
     def client_for(self, model: ModelConfig) -> ChatClient: ...
 
-    def in_use(self, model: ModelConfig) -> AbstractContextManager[None]: ...
+    def reply(self, model: ModelConfig) -> Answering: ...
 
 
 class ProxyChatServer(ChatKitServer[RequestContext]):
@@ -153,10 +152,11 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
         usage: Usage | None = None
         finish: Finish | None = None
         try:
-            with self._backends.in_use(model):
+            with self._backends.reply(model) as answering:
                 async for delta in backend.stream(request):
                     if isinstance(delta, Reasoning):
                         if thought is None:
+                            answering.began()
                             workflow_id = self.store.generate_item_id("workflow", thread, context)
                             thought = ThoughtStream(workflow_id, thread.id)
                         for event in thought.add(delta.text):
@@ -169,6 +169,7 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
                         finish = delta
                         continue
                     if not parts:
+                        answering.began()
                         if thought is not None:  # the answer starts: the reasoning folds up
                             for event in thought.finish():
                                 yield event

@@ -113,8 +113,9 @@ async def message(payload: MessageIn, request: Request, svc: Svc, context: Ctx) 
     parts: list[str] = []
     finish: Finish | None = None
     usage: Usage | None = None
-    with svc.backends.in_use(model):
+    with svc.backends.reply(model) as answering:
         async for event in backend.stream(chat_request):
+            answering.began()
             if isinstance(event, str):
                 parts.append(event)
             elif isinstance(event, Finish):

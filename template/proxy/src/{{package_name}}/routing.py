@@ -3,7 +3,9 @@
 One client per distinct backend, sharing one pool. Readiness is what the backends answered
 when last probed, at most READINESS_CACHE_SECONDS ago: a probe is a request the backend must
 serve, and some servers (llama-cpp-python's, by default) cut a running generation for any new
-request. A backend that is streaming a reply is up by evidence and is not probed at all.
+request. A backend that is answering (a reply has begun arriving from it) is up by evidence and
+is not probed at all; one that has not begun any reply is asked, so a backend that accepts
+requests and never answers is still found out.
 
 A probe also reads what the backend says of its models: a model it does not list is a
 warning, and a context window it publishes that is smaller than the configured one is used.
@@ -13,8 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -53,7 +54,7 @@ class _Backend:
     url: str
     client: ChatClient
     models: list[ModelConfig] = field(default_factory=list)  # as configured
-    replies: int = 0  # replies streaming from it now
+    replies: int = 0  # replies arriving from it now
     warnings: tuple[str, ...] = ()
     published: dict[str, int] = field(default_factory=dict)  # context windows, by model id
 
@@ -69,6 +70,28 @@ class _Backend:
             for model in self.models
             if model.upstream_name not in listed
         )
+
+
+class Answering:
+    __slots__ = ("_backend", "_began")
+
+    def __init__(self, backend: _Backend) -> None:
+        self._backend = backend
+        self._began = False
+
+    def began(self) -> None:
+        """The reply's first event has arrived: its backend is answering."""
+        if not self._began:
+            self._began = True
+            self._backend.replies += 1
+
+    def __enter__(self) -> Answering:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._began:
+            self._backend.replies -= 1
+            self._began = False
 
 
 class BackendRouter:
@@ -99,15 +122,10 @@ class BackendRouter:
     def client_for(self, model: ModelConfig) -> ChatClient:
         return self._by_model[model.id].client
 
-    @contextmanager
-    def in_use(self, model: ModelConfig) -> Iterator[None]:
-        """Marks `model`'s backend as streaming a reply while the block runs."""
-        backend = self._by_model[model.id]
-        backend.replies += 1
-        try:
-            yield
-        finally:
-            backend.replies -= 1
+    def reply(self, model: ModelConfig) -> Answering:
+        """For one reply from `model`'s backend: marks the backend as answering from the
+        reply's first event (`Answering.began`) until the block ends."""
+        return Answering(self._by_model[model.id])
 
     async def readiness(self) -> Readiness:
         """The backends' state, probed again once the last probe is READINESS_CACHE_SECONDS
