@@ -173,16 +173,12 @@ async def backend_call(method: str, url: str, model: str) -> AsyncIterator[Backe
     started = time.perf_counter()
     try:
         yield call
-    except asyncio.CancelledError as exc:
+    except (asyncio.CancelledError, GeneratorExit) as exc:
         # Cancelled with a reason when the proxy stopped waiting (resilience.GAVE_UP), without
         # one when the user left.
-        given_up = exc.args[0] if exc.args else None
+        given_up = exc.args[0] if isinstance(exc, asyncio.CancelledError) and exc.args else None
         outcome = "timeout" if given_up else "cancelled"
         call.status = f"{call.status} ({given_up or 'abandoned: the client went away'})"
-        raise
-    except GeneratorExit:
-        outcome = "cancelled"
-        call.status = f"{call.status} (abandoned: the client went away)"
         raise
     except httpx.TimeoutException as exc:
         call.status = outcome = "timeout"

@@ -47,7 +47,7 @@ from .request_context import RequestContext
 from .request_log import PERSISTED, current_request, mark
 from .routing import Answering, ChatClient
 from .thoughts import ThoughtStream
-from .usage import TokenBudget, count, reply_usage
+from .usage import TokenBudget, settle
 
 log = logger(__name__)
 
@@ -154,19 +154,20 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
         try:
             with self._backends.reply(model) as answering:
                 async for delta in backend.stream(request):
-                    if isinstance(delta, Reasoning):
-                        if thought is None:
-                            answering.began()
-                            workflow_id = self.store.generate_item_id("workflow", thread, context)
-                            thought = ThoughtStream(workflow_id, thread.id)
-                        for event in thought.add(delta.text):
-                            yield event
-                        continue
-                    if isinstance(delta, Usage):
-                        usage = delta
-                        continue
-                    if isinstance(delta, Finish):
-                        finish = delta
+                    if not isinstance(delta, str):  # text, the hot path, is checked once
+                        if isinstance(delta, Reasoning):
+                            if thought is None:
+                                answering.began()
+                                workflow_id = self.store.generate_item_id(
+                                    "workflow", thread, context
+                                )
+                                thought = ThoughtStream(workflow_id, thread.id)
+                            for event in thought.add(delta.text):
+                                yield event
+                        elif isinstance(delta, Usage):
+                            usage = delta
+                        else:
+                            finish = delta
                         continue
                     if not parts:
                         answering.began()
@@ -225,12 +226,12 @@ class ProxyChatServer(ChatKitServer[RequestContext]):
         reported: Usage | None,
         context: RequestContext,
     ) -> None:
-        """What the reply stored as `item_id` took: kept beside it, counted, and charged to its
-        user's token budget. The SDK has stored the item by now (at its `thread.item.done`)."""
-        used = reply_usage(reported, request, "".join(parts))
-        count(model.id, used)
+        """What the reply stored as `item_id` took: counted and charged (usage.settle), and kept
+        beside it. The SDK has stored the item by now (at its `thread.item.done`)."""
+        used = await settle(
+            self._budget, model.id, context.user_id, reported, request, "".join(parts)
+        )
         await self._store.record_usage(item_id, used, context)
-        await self._budget.charge(context.user_id, used.total)
 
     @staticmethod
     def _finish(

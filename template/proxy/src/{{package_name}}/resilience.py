@@ -218,15 +218,14 @@ class _Reader:
         """Queues an event other than text, after the text before it; reasoning that piled up
         goes out joined, like text."""
         queue = self._queue
+        if isinstance(event, Reasoning):
+            self._size += len(event.text)
         if self._parts:
             queue.append("".join(self._parts))
             self._parts.clear()
         elif isinstance(event, Reasoning) and queue and isinstance(queue[-1], Reasoning):
             queue[-1] = Reasoning(queue[-1].text + event.text)
-            self._size += len(event.text)
             return
-        if isinstance(event, Reasoning):
-            self._size += len(event.text)
         queue.append(event)
 
     async def _wait_for_relay(self) -> None:

@@ -21,7 +21,7 @@ from .request_log import RequestRecord, current_request, mark
 from .responses import to_response
 from .same_origin import check_same_origin
 from .services import Services, services
-from .usage import count, reply_usage
+from .usage import settle
 
 router = APIRouter()
 Svc = Annotated[Services, Depends(services)]
@@ -123,9 +123,7 @@ async def message(payload: MessageIn, request: Request, svc: Svc, context: Ctx) 
             elif isinstance(event, Usage):
                 usage = event
     text = "".join(parts)
-    used = reply_usage(usage, chat_request, text)
-    count(model.id, used)
-    await svc.budget.charge(context.user_id, used.total)
+    await settle(svc.budget, model.id, context.user_id, usage, chat_request, text)
     reason = finish.reason if finish else None
     return MessageOut(text=text, model=model.id, finish_reason=reason)
 

@@ -15,28 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import anyio
 from pydantic import SecretStr
 
-from .conversation import ChatRequest
 from .errors import BackendError
 from .metrics import target
 from .models import BackendListing, ModelCatalogue, ModelConfig
 from .redaction import logger
-from .reply_events import ReplyEvent
+from .resilience import ChatClient
 from .settings import Settings
 
 log = logger(__name__)
-
-
-class ChatClient(Protocol):
-    def stream(self, request: ChatRequest) -> AsyncIterator[ReplyEvent]: ...
-
-    async def probe(self, models: Collection[str]) -> BackendListing | None: ...
 
 
 BackendFactory = Callable[[str, SecretStr | None], ChatClient]

@@ -33,21 +33,20 @@ class ThoughtStream:
     def __init__(self, item_id: str, thread_id: str) -> None:
         self._item_id = item_id
         self._thread_id = thread_id
+        """Made when the first reasoning arrives: the clocks start now."""
         self._parts: list[str] = []
         self._created = datetime.now()
-        self._started = 0.0
-        self._sent = 0.0
+        self._started = self._sent = time.monotonic()
         self._done = False
 
     def add(self, text: str) -> list[ThreadStreamEvent]:
         """The events that show `text`, the next piece of reasoning."""
-        now = time.monotonic()
         self._parts.append(text)
         if len(self._parts) == 1:
-            self._created, self._started, self._sent = datetime.now(), now, now
             item = self._item(Workflow(type="reasoning", tasks=[], expanded=True))
             added = WorkflowTaskAdded(task_index=0, task=self._task("loading"))
             return [ThreadItemAddedEvent(item=item), self._update(added)]
+        now = time.monotonic()
         if now - self._sent < UPDATE_SECONDS:
             return []
         self._sent = now

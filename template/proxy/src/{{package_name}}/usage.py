@@ -24,15 +24,25 @@ from .reply_events import Usage
 log = logger(__name__)
 
 
-def reply_usage(reported: Usage | None, request: ChatRequest, answer: str) -> Usage:
-    """What the backend reported, or the proxy's estimate of the prompt and the answer."""
-    if reported is not None:
-        return reported
-    return Usage(estimate_prompt(request.messages), estimate_text(answer), estimated=True)
+async def settle(
+    budget: TokenBudget,
+    model_id: str,
+    user_id: str,
+    reported: Usage | None,
+    request: ChatRequest,
+    answer: str,
+) -> Usage:
+    """What a reply took (as the backend reported it, or the proxy's estimate of the prompt and
+    the answer): counted in the metrics and the log, and charged to the user's budget."""
+    used = reported or Usage(
+        estimate_prompt(request.messages), estimate_text(answer), estimated=True
+    )
+    _count(model_id, used)
+    await budget.charge(user_id, used.total)
+    return used
 
 
-def count(model_id: str, usage: Usage) -> None:
-    """Counts `usage` in the metrics and logs it."""
+def _count(model_id: str, usage: Usage) -> None:
     source = "estimate" if usage.estimated else "backend"
     TOKENS.labels(model_id, "prompt", source).inc(usage.prompt_tokens)
     TOKENS.labels(model_id, "completion", source).inc(usage.completion_tokens)
