@@ -81,7 +81,10 @@ def choice_questions() -> dict[str, list[Any]]:
 
 
 # Answer combinations copier.yml refuses at the prompt (validators): never rendered.
-INVALID_COMBINATIONS = [{"backend_protocol": "openai", "streaming": "websocket"}]
+INVALID_COMBINATIONS = [
+    {"backend_protocol": "openai", "streaming": "websocket"},
+    {"backend_protocol": "custom", "tools": True},
+]
 
 
 def is_valid(answers: dict[str, Any]) -> bool:
@@ -92,7 +95,12 @@ def is_valid(answers: dict[str, Any]) -> bool:
 
 
 def answer_questions() -> dict[str, list[Any]]:
-    return {name: answer_values(spec) for name, spec in questions().items() if "choices" in spec}
+    """Every answer of each question that has a fixed set: choices, and yes/no."""
+    return {
+        name: answer_values(spec) if "choices" in spec else [False, True]
+        for name, spec in questions().items()
+        if "choices" in spec or spec.get("type") == "bool"
+    }
 
 
 def choice_combinations() -> list[dict[str, Any]]:

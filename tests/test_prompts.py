@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pexpect
 import pyte
 import pytest
@@ -48,6 +49,7 @@ RUNS = [
             "streaming": "none",
             "backend_auth": "oauth2",
             "user_auth": "oidc",
+            "tools": True,
             "fallback": ["openai_hosted"],
         },
         id="openai-none",
@@ -181,6 +183,13 @@ def answer(terminal: Terminal, index: int, name: str, value: Any) -> None:
         terminal.send(CLEAR_LINE + value + ENTER)
 
 
+def is_asked(name: str, answers: dict[str, Any]) -> bool:
+    when = questions()[name].get("when", True)
+    if isinstance(when, bool):
+        return when
+    return jinja2.Template(when).render(**answers).strip().lower() == "true"
+
+
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     return tagged_template_repo(tmp_path_factory.mktemp("prompts") / "template")
@@ -224,18 +233,20 @@ def test_the_runs_pick_every_choice():
 @pytest.mark.parametrize("answers", RUNS)
 def test_every_choice_can_be_picked_at_the_prompt(template, tmp_path, answers):
     terminal = copy_by_hand(template, tmp_path)
-    for index, name in enumerate(questions()):
-        answer(terminal, index, name, answers.get(name))
-
-    project = tmp_path / "project"
-    assert_rendered(terminal, project)
     defaults = {
         **{name: spec["default"] for name, spec in questions().items()},
         "project_name": "My Chat",
         "project_slug": "my-chat",
         "package_name": "my_chat",
     }
-    assert recorded_answers(project) == {**defaults, **answers}
+    # A question whose `when` does not hold for these answers is neither asked nor recorded.
+    asked = [name for name in questions() if is_asked(name, {**defaults, **answers})]
+    for index, name in enumerate(asked):
+        answer(terminal, index, name, answers.get(name))
+
+    project = tmp_path / "project"
+    assert_rendered(terminal, project)
+    assert recorded_answers(project) == {name: {**defaults, **answers}[name] for name in asked}
     assert 'Your ChatKit app "My Chat" is ready' in "\n".join(terminal.rows)
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from chatkit.types import AssistantMessageItem, ThreadItem, UserMessageItem
 
-Role = Literal["system", "user", "assistant"]
+from .reply_events import ToolCall
+
+Role = Literal["system", "user", "assistant", "tool"]
 
 # Lines the proxy ends an answer with when the user should know it is incomplete. They are for
 # the reader: in later turns the backend gets the answer without them.
@@ -20,6 +22,9 @@ LENGTH_NOTE = "\n\n*(The reply stopped at the length limit. Ask to continue for 
 class ChatMessage:
     role: Role
     content: str
+    # An assistant message that asks for tools to be called, and a tool message's answer to one.
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,10 @@ class ChatRequest:
     max_tokens: int | None = None
     # Request metadata and allow-listed headers, passed to backends that accept it.
     metadata: dict[str, str] = field(default_factory=dict)
+    # The tools the model may ask for, as OpenAI's `tools` (function JSON schemas).
+    tools: tuple[dict[str, Any], ...] = ()
+    # False: the model must answer in text now (OpenAI's `tool_choice: "none"`).
+    may_call_tools: bool = True
 
     @property
     def prompt(self) -> str:
@@ -45,19 +54,21 @@ def user_text(item: UserMessageItem) -> str:
 
 
 def to_messages(items: Iterable[ThreadItem]) -> list[ChatMessage]:
-    """User and assistant turns in thread order; widgets, tools and hidden items are not sent."""
-    messages: list[ChatMessage] = []
-    for item in items:
-        if isinstance(item, UserMessageItem):
-            text = user_text(item)
-            if text:
-                messages.append(ChatMessage("user", text))
-        elif isinstance(item, AssistantMessageItem):
-            text = "".join(part.text for part in item.content)
-            text = text.removesuffix(CUT_OFF_NOTE).removesuffix(LENGTH_NOTE)
-            if text:
-                messages.append(ChatMessage("assistant", text))
-    return messages
+    """User and assistant turns in thread order; widgets, workflows and hidden items are not
+    sent."""
+    return [message for item in items if (message := message_of(item)) is not None]
+
+
+def message_of(item: ThreadItem) -> ChatMessage | None:
+    """The user or assistant message `item` is, if it is one and has text."""
+    if isinstance(item, UserMessageItem):
+        text = user_text(item)
+        return ChatMessage("user", text) if text else None
+    if isinstance(item, AssistantMessageItem):
+        text = "".join(part.text for part in item.content)
+        text = text.removesuffix(CUT_OFF_NOTE).removesuffix(LENGTH_NOTE)
+        return ChatMessage("assistant", text) if text else None
+    return None
 
 
 def title_from(text: str, limit: int = 60) -> str:

@@ -1,14 +1,16 @@
 """What a backend reply is made of, as every backend client hands it up the layers.
 
 A reply is a sequence of events: text deltas, as plain `str` (the hot path allocates nothing
-per token), reasoning deltas (`Reasoning`, the model thinking before it answers), then at most
-one `Usage` (the tokens the backend counted) and one `Finish` (why the backend stopped). Each
+per token), reasoning deltas (`Reasoning`, the model thinking before it answers), the tools the
+model asks to have called (`ToolCall`, each once its arguments are complete), then at most one
+`Usage` (the tokens the backend counted) and one `Finish` (why the backend stopped). Each
 layer between the client and the chat server (timeouts and retries, backup backends) passes
 every event on in order; only adjacent deltas of the same kind may be joined.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 
@@ -17,6 +19,15 @@ class Reasoning:
     """Some of the model's reasoning: shown apart from the answer, never part of it."""
 
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """The model asks for `name` to be called with `arguments` (a JSON object, as text)."""
+
+    id: str
+    name: str
+    arguments: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +43,13 @@ class Usage:
     def total(self) -> int:
         return self.prompt_tokens + self.completion_tokens
 
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.estimated or other.estimated,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Finish:
@@ -45,7 +63,7 @@ class Finish:
         return self.reason == "length"
 
 
-ReplyEvent = str | Reasoning | Usage | Finish
+ReplyEvent = str | Reasoning | ToolCall | Usage | Finish
 
 
 def usage_of(value: object) -> Usage | None:
@@ -57,6 +75,49 @@ def usage_of(value: object) -> Usage | None:
     if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts):
         return None
     return Usage(prompt, completion)
+
+
+def tool_calls_of(value: object) -> list[ToolCall]:
+    """The calls in a complete message's `tool_calls`: `{id, function: {name, arguments}}`."""
+    calls = ToolCallDeltas()
+    for index, call in enumerate(value if isinstance(value, list) else ()):
+        calls.add([{**call, "index": index}] if isinstance(call, dict) else [])
+    return calls.complete()
+
+
+class ToolCallDeltas:
+    """A streamed reply's `tool_calls` deltas, put together: each call's id and name come in
+    its first delta, its arguments in pieces over the following ones, keyed by `index`."""
+
+    __slots__ = ("_calls",)
+
+    def __init__(self) -> None:
+        self._calls: dict[int, list[str]] = {}  # index: [id, name, arguments so far]
+
+    def add(self, deltas: object) -> None:
+        for delta in deltas if isinstance(deltas, list) else ():
+            if not isinstance(delta, dict):
+                continue
+            index = delta.get("index", 0)
+            call = self._calls.setdefault(index if isinstance(index, int) else 0, ["", "", ""])
+            function = delta.get("function")
+            function = function if isinstance(function, dict) else {}
+            for slot, piece in enumerate(
+                (delta.get("id"), function.get("name"), function.get("arguments"))
+            ):
+                if isinstance(piece, str):
+                    call[slot] = call[slot] + piece if slot == 2 else call[slot] or piece
+            if isinstance(function.get("arguments"), dict):  # Ollama sends an object
+                call[2] = json.dumps(function["arguments"])
+
+    def complete(self) -> list[ToolCall]:
+        """The calls asked for, in order; a call without an id gets one from its place."""
+        calls = [
+            ToolCall(call_id or f"call_{index}", name, arguments or "{}")
+            for index, (call_id, name, arguments) in sorted(self._calls.items())
+        ]
+        self._calls.clear()
+        return calls
 
 
 _THINK, _END_THINK = "<think>", "</think>"
