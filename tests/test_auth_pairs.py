@@ -9,7 +9,8 @@ no secret in the logs). The default pair's `make test` runs in test_generated_pr
 
 These runs also carry other answers, so that without another render every `store` x
 `user_auth` pair runs its whole proxy suite (with the default project and the PostgreSQL suite
-of test_generated_project.py) and the largest answer set runs its whole `make test`.
+of test_generated_project.py), the largest answer set runs its whole `make test`, and so do
+tools (with PostgreSQL: the tool rounds' hidden items go through that store too).
 
 AUTH_MATRIX=full runs `make test` for every pair.
 """
@@ -46,7 +47,7 @@ LARGEST = {
 # other answers it runs under.
 WHOLE = {
     DEFAULT_PAIR: ("test", {}),
-    ("jwt", "custom_headers"): ("test", {"store": "postgres"}),
+    ("jwt", "custom_headers"): ("test", {"store": "postgres", "tools": True}),
     ("oidc", "oauth2"): ("test", LARGEST),
     ("jwt", "jwt"): ("test-proxy", {}),
     ("oidc", "none"): ("test-proxy", {}),

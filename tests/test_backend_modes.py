@@ -24,6 +24,9 @@ CLIENT_MODULES = {
 }
 CUSTOM_ONLY = {"backend_contract.py", "backend_sessions.py"}
 TIMEOUT_SECONDS = 10 * 60
+# Answers a pair's full run carries besides its own, so that they run without another render:
+# tools with the complete-reply client (test_auth_pairs.py runs them with streaming).
+ALSO = {("openai", "none"): {"tools": True}}
 
 
 def test_every_valid_pair_is_listed():
@@ -59,7 +62,8 @@ DEFAULT_PAIR = (questions()["backend_protocol"]["default"], questions()["streami
 def test_generated_proxy_suite_passes(copie, protocol, streaming):
     if shutil.which("uv") is None:
         pytest.fail("the generated proxy suite needs uv on PATH")
-    project = render_ok(copie, backend_protocol=protocol, streaming=streaming)
+    also = ALSO.get((protocol, streaming), {})
+    project = render_ok(copie, backend_protocol=protocol, streaming=streaming, **also)
     proxy = project / "proxy"
 
     for command in (["uv", "sync", "-q"], ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]):

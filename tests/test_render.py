@@ -183,6 +183,17 @@ def test_env_example_documents_every_setting(copie, answers):
     assert not missing, f"settings missing from .env.example: {missing}"
 
 
+@pytest.mark.parametrize("answers", COMBINATIONS)
+def test_readme_names_every_proxy_module(copie, answers):
+    project = render_ok(copie, **answers)
+    package = yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    modules = [p.name for p in (project / "proxy" / "src" / package).glob("*.py")]
+
+    missing = [name for name in modules if name != "__init__.py" and f"`{name}`" not in readme]
+    assert not missing, f"modules the README's 'How it fits together' does not name: {missing}"
+
+
 def test_make_writes_env_with_fresh_secrets_for_its_owner_only(copie):
     project = render_ok(copie)
     subprocess.run(["make", ".env"], cwd=project, check=True, capture_output=True)

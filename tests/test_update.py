@@ -163,3 +163,66 @@ def test_update_stops_with_one_line_on_answers_that_cannot_work_together(tagged_
     message = [line for line in done.stderr.splitlines() if "cannot be generated" in line]
     assert message == [UNSUPPORTED_PAIR_MESSAGE], done.stderr
     assert git("status", "--porcelain", cwd=project) == "", "the failed update changed files"
+
+
+TOOLS_SOURCE = Path("template/proxy/src/{{package_name}}/{% if tools %}tools.py{% endif %}")
+USER_TOOL = '''
+
+def order_status(order_id: str) -> str:
+    """Where an order is."""
+    return "shipped"
+
+
+TOOLS = [current_time, order_status]
+'''
+
+
+def test_turning_tools_on_at_update_gives_a_fresh_copy_and_the_tools_stay_the_users(
+    tagged_template, tmp_path
+):
+    project = tmp_path / "project"
+    copier.run_copy(
+        str(tagged_template), str(project), vcs_ref="v1.0.0", defaults=True, unsafe=True, quiet=True
+    )
+    git("init", "-q", "-b", "main", cwd=project)
+    commit_all(project, "generated from v1.0.0")
+
+    copier.run_update(
+        str(project),
+        vcs_ref="v1.0.0",
+        data={"tools": True},
+        defaults=True,
+        overwrite=True,
+        unsafe=True,
+        quiet=True,
+    )
+    fresh = tmp_path / "fresh"
+    copier.run_copy(
+        str(tagged_template),
+        str(fresh),
+        vcs_ref="v1.0.0",
+        data={"tools": True},
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+    )
+    assert text_files(project) == text_files(fresh)
+
+    commit_all(project, "tools on")
+    tools = next(project.glob("proxy/src/*/tools.py"))
+    edited = tools.read_text(encoding="utf-8").replace("\n\nTOOLS = [current_time]\n", USER_TOOL)
+    assert "order_status" in edited
+    tools.write_text(edited, encoding="utf-8")
+    commit_all(project, "our own tool")
+    with (tagged_template / TOOLS_SOURCE).open("a", encoding="utf-8") as handle:
+        handle.write("\n# A change made in the template in v1.1.0.\n")
+    commit_all(tagged_template, "v1.1.0")
+    git("tag", "v1.1.0", cwd=tagged_template)
+
+    copier.run_update(
+        str(project), vcs_ref="v1.1.0", defaults=True, overwrite=True, unsafe=True, quiet=True
+    )
+
+    assert tools.read_text(encoding="utf-8") == edited
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["tools"] is True
+    assert git("status", "--porcelain", cwd=project).strip() == "M .copier-answers.yml"

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { config } from "@/lib/config";
 
-import { DEV_BACKEND_THINKS, TOKEN_DELAY_SECONDS, type Stack } from "./stack";
+import { DEV_BACKEND_CALLS_TOOLS, DEV_BACKEND_THINKS, TOKEN_DELAY_SECONDS, type Stack } from "./stack";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const UNREACHABLE = "The chat service is not reachable right now. Please try again in a moment.";
@@ -203,6 +203,17 @@ export function builtinViewTests(setup: () => Setup) {
       expect(await thought.textContent()).toContain("this reasoning is canned");
       expect(await answers().last().textContent()).toContain("You said:");
       expect(await answers().last().textContent()).not.toContain("canned");
+    });
+
+    it.runIf(DEV_BACKEND_CALLS_TOOLS)("shows a tool call and its result above the answer", async () => {
+      await composer().fill("What time is it in Europe/Paris?");
+      await composer().press("Enter");
+      await answerEnded();
+      const round = page.locator("details", { has: page.locator("summary", { hasText: /^Called current_time$/ }) });
+      expect(await round.count()).toBe(1);
+      expect(await round.textContent()).toContain('current_time(time_zone="Europe/Paris")');
+      expect(await round.textContent()).toContain("Europe/Paris, UTC");
+      expect(await answers().last().textContent()).toMatch(/The tool says: \w+day \d+ /);
     });
 
     it("renames and deletes conversations", async () => {

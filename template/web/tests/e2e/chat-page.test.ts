@@ -18,6 +18,8 @@ import { config } from "@/lib/config";
 import { launchChromium, standInChatKit } from "./browser";
 import { builtinViewTests } from "./builtin-view";
 import {
+  DEV_BACKEND_CALLS_TOOLS,
+  DEV_BACKEND_THINKS,
   DOMAIN_KEY,
   MAX_REQUEST_BYTES,
   SESSION_TTL_SECONDS,
@@ -181,6 +183,28 @@ describe("the chat page, with ChatKit's script stood in", () => {
     expect((await send(page, { type: "threads.delete", params: { thread_id: threadId } })).status).toBe(200);
     const afterDelete = await send(page, { type: "threads.list", params: {} });
     expect((afterDelete.json as { data: unknown[] }).data).toEqual([]);
+  });
+
+  it.runIf(DEV_BACKEND_THINKS)("brings a reasoning model's thought through, as a workflow item", async () => {
+    const exchange = await send(page, newThread("Please think it over"));
+
+    const thought = doneItems(exchange).find((item) => item.type === "workflow");
+    expect(thought?.workflow).toMatchObject({ type: "reasoning", tasks: [{ type: "thought", status_indicator: "complete" }] });
+    expect(JSON.stringify(thought)).toContain("this reasoning is canned");
+    expect(doneItems(exchange).map((item) => item.type)).toEqual(["user_message", "workflow", "assistant_message"]);
+  });
+
+  it.runIf(DEV_BACKEND_CALLS_TOOLS)("brings a tool call and its result through, as a workflow item", async () => {
+    const exchange = await send(page, newThread("What time is it in Europe/Paris?"));
+
+    const round = doneItems(exchange).find((item) => item.type === "workflow");
+    expect(round?.workflow).toMatchObject({
+      type: "custom",
+      summary: { title: "Called current_time" },
+      tasks: [{ type: "custom", title: 'current_time(time_zone="Europe/Paris")', status_indicator: "complete" }],
+    });
+    // The record the model gets back in later turns stays on the server.
+    expect(doneItems(exchange).map((item) => item.type)).toEqual(["user_message", "workflow", "assistant_message"]);
   });
 
   it("shows a readable error with a retry while the proxy is down, then recovers", async () => {
@@ -426,4 +450,18 @@ async function options(page: Page): Promise<Record<string, unknown>> {
 
 async function send(page: Page, payload: unknown): Promise<Exchange> {
   return page.evaluate((body) => document.querySelector<StandIn>("openai-chatkit")!.request(body), payload);
+}
+
+function newThread(text: string) {
+  return {
+    type: "threads.create",
+    params: { input: { content: [{ type: "input_text", text }], attachments: [], inference_options: {} } },
+  };
+}
+
+/** The items a streamed answer finished, in order. */
+function doneItems(exchange: Exchange): { type: string; workflow?: unknown }[] {
+  return exchange.events
+    .filter(({ event }) => event.type === "thread.item.done")
+    .map(({ event }) => event.item as { type: string; workflow?: unknown });
 }
