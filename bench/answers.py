@@ -26,18 +26,24 @@ def _size(project: Path) -> int:
 
 
 def largest_answers(template: Path, render) -> dict[str, Any]:
-    """The answer set that renders the most: every bool true, every multiselect option, and for
-    a single choice the value whose render is largest, given the answers picked before it.
+    """The answer set that renders the most: every bool true (unless refused together with the
+    answers before it), every multiselect option, and for a single choice the value whose render
+    is largest, given the answers picked before it.
 
-    `render(destination, answers)` renders the template and raises for answers copier refuses
-    (a validator may reject a value in combination with an earlier answer: such a value is
-    skipped). It is only called for questions that offer more than one value.
+    `render(destination, answers)` renders the template and raises RuntimeError for answers
+    copier refuses (a validator may reject a value in combination with an earlier answer: such
+    a value is skipped). It is only called for questions that offer more than one value.
     """
     answers: dict[str, Any] = {}
     for name, question in questions(template).items():
         values = choice_values(question)
         if question.get("type") == "bool":
-            answers[name] = True
+            with tempfile.TemporaryDirectory() as scratch:
+                try:
+                    render(Path(scratch) / "project", {**answers, name: True})
+                    answers[name] = True
+                except RuntimeError:
+                    answers[name] = False
         elif values and question.get("multiselect"):
             answers[name] = values
         elif len(values) == 1:

@@ -114,14 +114,6 @@ def _refuse_unsupported_answers(context: dict[str, Any]) -> None:
     a prompt to ask again: `--data`, `--defaults`, or a recorded (perhaps hand-edited) answers
     file, which `copier update` renders the project's old version with."""
     protocol, streaming = context.get("backend_protocol"), context.get("streaming")
-    if context.get("tools") is True and protocol == "custom":
-        # Not asked after 'custom' (`when` in copier.yml): only --data or an edited answers
-        # file gets here.
-        raise UserMessageError(
-            "tools: true needs backend_protocol 'openai': the custom protocol has no tool "
-            "calls yet. Fix: answer tools=false, or backend_protocol=openai (in "
-            ".copier-answers.yml for `copier update`)."
-        )
     unsupported = _UNSUPPORTED_STREAMING.get((protocol, streaming))
     if unsupported is None:
         return

@@ -81,10 +81,7 @@ def choice_questions() -> dict[str, list[Any]]:
 
 
 # Answer combinations copier.yml refuses at the prompt (validators): never rendered.
-INVALID_COMBINATIONS = [
-    {"backend_protocol": "openai", "streaming": "websocket"},
-    {"backend_protocol": "custom", "tools": True},
-]
+INVALID_COMBINATIONS = [{"backend_protocol": "openai", "streaming": "websocket"}]
 
 
 def is_valid(answers: dict[str, Any]) -> bool:

@@ -24,9 +24,10 @@ CLIENT_MODULES = {
 }
 CUSTOM_ONLY = {"backend_contract.py", "backend_sessions.py"}
 TIMEOUT_SECONDS = 10 * 60
-# Answers a pair's full run carries besides its own, so that they run without another render:
-# tools with the complete-reply client (test_auth_pairs.py runs them with streaming).
-ALSO = {("openai", "none"): {"tools": True}}
+# Every pair's full run has tools on, so the tool rounds run through each client without another
+# render (openai+sse's run with tools is in test_auth_pairs.py; the largest answer set runs
+# custom+websocket without them).
+WITH_TOOLS = {"tools": True}
 
 
 def test_every_valid_pair_is_listed():
@@ -62,8 +63,7 @@ DEFAULT_PAIR = (questions()["backend_protocol"]["default"], questions()["streami
 def test_generated_proxy_suite_passes(copie, protocol, streaming):
     if shutil.which("uv") is None:
         pytest.fail("the generated proxy suite needs uv on PATH")
-    also = ALSO.get((protocol, streaming), {})
-    project = render_ok(copie, backend_protocol=protocol, streaming=streaming, **also)
+    project = render_ok(copie, backend_protocol=protocol, streaming=streaming, **WITH_TOOLS)
     proxy = project / "proxy"
 
     for command in (["uv", "sync", "-q"], ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider"]):

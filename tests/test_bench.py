@@ -35,7 +35,8 @@ def test_the_largest_answer_set_offers_every_question_a_value() -> None:
         destination.mkdir(parents=True)
         # Pretend the last choice renders the most, so the pick is visible.
         name, value = list(answers.items())[-1]
-        (destination / "f").write_text("x" * (choices[name].index(value) + 1))
+        size = choices[name].index(value) + 1 if name in choices else 1
+        (destination / "f").write_text("x" * size)
 
     answers = largest_answers(REPO_ROOT, render)
     for name, values in choices.items():
@@ -45,6 +46,9 @@ def test_the_largest_answer_set_offers_every_question_a_value() -> None:
             # The last value that renders together with the answers picked before it.
             valid = [v for v in values if is_valid({**_single(answers, multiselect), name: v})]
             assert answers[name] == valid[-1]
+    for name, spec in questions().items():
+        if spec.get("type") == "bool":  # yes, unless refused with the answers picked
+            assert answers[name] is is_valid({**_single(answers, multiselect), name: True})
     assert is_valid(_single(answers, multiselect))
 
 

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import pexpect
 import pyte
 import pytest
@@ -183,13 +182,6 @@ def answer(terminal: Terminal, index: int, name: str, value: Any) -> None:
         terminal.send(CLEAR_LINE + value + ENTER)
 
 
-def is_asked(name: str, answers: dict[str, Any]) -> bool:
-    when = questions()[name].get("when", True)
-    if isinstance(when, bool):
-        return when
-    return jinja2.Template(when).render(**answers).strip().lower() == "true"
-
-
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     return tagged_template_repo(tmp_path_factory.mktemp("prompts") / "template")
@@ -239,14 +231,12 @@ def test_every_choice_can_be_picked_at_the_prompt(template, tmp_path, answers):
         "project_slug": "my-chat",
         "package_name": "my_chat",
     }
-    # A question whose `when` does not hold for these answers is neither asked nor recorded.
-    asked = [name for name in questions() if is_asked(name, {**defaults, **answers})]
-    for index, name in enumerate(asked):
+    for index, name in enumerate(questions()):
         answer(terminal, index, name, answers.get(name))
 
     project = tmp_path / "project"
     assert_rendered(terminal, project)
-    assert recorded_answers(project) == {name: {**defaults, **answers}[name] for name in asked}
+    assert recorded_answers(project) == {**defaults, **answers}
     assert 'Your ChatKit app "My Chat" is ready' in "\n".join(terminal.rows)
 
 

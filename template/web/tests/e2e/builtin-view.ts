@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { config } from "@/lib/config";
 
-import { DEV_BACKEND_CALLS_TOOLS, DEV_BACKEND_THINKS, TOKEN_DELAY_SECONDS, type Stack } from "./stack";
+import { DEV_BACKEND_CALLS_TOOLS, TOKEN_DELAY_SECONDS, type Stack } from "./stack";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const UNREACHABLE = "The chat service is not reachable right now. Please try again in a moment.";
@@ -193,7 +193,7 @@ export function builtinViewTests(setup: () => Setup) {
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe("echo <b>hi</b>\n");
     });
 
-    it.runIf(DEV_BACKEND_THINKS)("shows a reasoning model's thought folded above its answer", async () => {
+    it("shows a reasoning model's thought folded above its answer", async () => {
       await composer().fill("Please think it over");
       await composer().press("Enter");
       await answerEnded();

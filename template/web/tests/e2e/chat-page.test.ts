@@ -19,7 +19,6 @@ import { launchChromium, standInChatKit } from "./browser";
 import { builtinViewTests } from "./builtin-view";
 import {
   DEV_BACKEND_CALLS_TOOLS,
-  DEV_BACKEND_THINKS,
   DOMAIN_KEY,
   MAX_REQUEST_BYTES,
   SESSION_TTL_SECONDS,
@@ -185,7 +184,7 @@ describe("the chat page, with ChatKit's script stood in", () => {
     expect((afterDelete.json as { data: unknown[] }).data).toEqual([]);
   });
 
-  it.runIf(DEV_BACKEND_THINKS)("brings a reasoning model's thought through, as a workflow item", async () => {
+  it("brings a reasoning model's thought through, as a workflow item", async () => {
     const exchange = await send(page, newThread("Please think it over"));
 
     const thought = doneItems(exchange).find((item) => item.type === "workflow");
