@@ -458,7 +458,7 @@ def markdown(figures: dict, command: str) -> str:
         "",
         *(
             [
-                "## Before and after the hot-path work",
+                f"## Against the template at `{ref}`",
                 "",
                 (
                     f"The proxy rendered from the template at `{ref}` runs beside the current one, "
@@ -467,12 +467,14 @@ def markdown(figures: dict, command: str) -> str:
                 "",
                 *_before_after(current, ref),
                 "",
-                *HOT_PATH_CHANGES,
-                "",
             ]
             if ref
             else []
         ),
+        "## What the hot-path work changed",
+        "",
+        *HOT_PATH_CHANGES,
+        "",
         "## Figures",
         "",
         *_section(current, ref),
