@@ -13,7 +13,7 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
-from conftest import commit_all, git, tagged_template_repo, text_files
+from conftest import commit_all, git, render_ok, tagged_template_repo, text_files
 
 CONFLICT = re.compile(r"^(<<<<<<<|>>>>>>>) ", re.MULTILINE)
 TEMPLATE_LINE = "A line added to the template in v1.1.0."
@@ -226,3 +226,27 @@ def test_turning_tools_on_at_update_gives_a_fresh_copy_and_the_tools_stay_the_us
     assert tools.read_text(encoding="utf-8") == edited
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["tools"] is True
     assert git("status", "--porcelain", cwd=project).strip() == "M .copier-answers.yml"
+
+
+def test_the_generated_ci_fails_on_what_an_update_leaves_unresolved(copie):
+    project = render_ok(copie)
+    workflow = (project / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    assert "run: make no-leftovers" in workflow
+    git("init", "-q", "-b", "main", cwd=project)
+    commit_all(project, "generated")
+
+    def leftovers() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["make", "no-leftovers"], cwd=project, capture_output=True, text=True, check=False
+        )
+
+    assert leftovers().returncode == 0, leftovers().stdout + leftovers().stderr
+    readme = project / "README.md"
+    clean = readme.read_text(encoding="utf-8")
+    readme.write_text(clean + "<<<<<<< before updating\nours\n=======\ntheirs\n>>>>>>> after\n")
+    assert leftovers().returncode != 0
+    assert "README.md" in leftovers().stdout
+    readme.write_text(clean)
+    (project / "proxy" / "pyproject.toml.rej").write_text("@@ a hunk copier could not apply\n")
+    assert leftovers().returncode != 0
+    assert "pyproject.toml.rej" in leftovers().stdout
