@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from chatkit.types import AssistantMessageItem, ThreadItem, UserMessageItem
+from chatkit.types import (
+    AssistantMessageItem,
+    HiddenContextItem,
+    ThoughtTask,
+    ThreadItem,
+    UserMessageItem,
+    WorkflowItem,
+)
 
 from .reply_events import ToolCall
 
@@ -25,6 +33,8 @@ class ChatMessage:
     # An assistant message that asks for tools to be called, and a tool message's answer to one.
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
+    # What the model thought before this assistant message (SEND_REASONING_HISTORY).
+    reasoning: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +63,35 @@ def user_text(item: UserMessageItem) -> str:
     return "".join(part.text for part in item.content).strip()
 
 
-def to_messages(items: Iterable[ThreadItem]) -> list[ChatMessage]:
-    """User and assistant turns in thread order; widgets, workflows and hidden items are not
-    sent."""
-    return [message for item in items if (message := message_of(item)) is not None]
+def to_messages(
+    items: Iterable[ThreadItem],
+    *,
+    with_reasoning: bool = False,
+    replay: Callable[[Any], list[ChatMessage]] | None = None,
+) -> list[ChatMessage]:
+    """User and assistant turns in thread order; widgets and other workflows are not sent.
+
+    `with_reasoning`: the model's thoughts go with the assistant message they led to (they are
+    shown to the user either way). `replay`: the messages a hidden item's content stands for.
+    """
+    messages: list[ChatMessage] = []
+    thought: list[str] = []
+    for item in items:
+        if isinstance(item, WorkflowItem):
+            if with_reasoning and item.workflow.type == "reasoning":
+                thought += [t.content for t in item.workflow.tasks if isinstance(t, ThoughtTask)]
+            continue
+        if isinstance(item, HiddenContextItem):
+            found = replay(item.content) if replay is not None else []
+        else:
+            message = message_of(item)
+            found = [message] if message is not None else []
+        if found and thought and found[0].role == "assistant":
+            found[0] = dataclasses.replace(found[0], reasoning="\n\n".join(thought))
+        if found:
+            thought = []
+        messages += found
+    return messages
 
 
 def message_of(item: ThreadItem) -> ChatMessage | None:
