@@ -85,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         if subprocess.run(["uv", "run", "pytest"], cwd=args.root, check=False).returncode:
             print("release refused: the test suite failed", file=sys.stderr)
             return 1
-    _git(args.root, "tag", "--annotate", f"v{args.version}", "--message", message)
+    # verbatim: the default cleanup would drop the changelog's "### Added" lines as comments.
+    _git(args.root, "tag", "--annotate", "--cleanup=verbatim", f"v{args.version}", "-m", message)
     print(f"Tagged v{args.version}. Publish it with: git push origin v{args.version}")
     return 0
 

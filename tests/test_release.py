@@ -52,7 +52,7 @@ def test_a_release_is_tagged_with_its_changelog_section(repo: Path) -> None:
     assert done.returncode == 0, done.stderr
     message = git("tag", "--list", "--format=%(contents)", "v0.2.0", cwd=repo)
     assert message.splitlines()[0] == "v0.2.0"
-    assert "A thing a generated project gains." in message
+    assert "### Added\n- A thing a generated project gains." in message
     assert "The first release." not in message
 
 

@@ -86,7 +86,15 @@ async def error_shape(
 ) -> Outcome:
     """What the backend answers to a request it must refuse: a 4xx with a JSON error is what
     lets the proxy tell the user the request was refused, rather than that it is down."""
-    response = await http.post(url, json=body, headers=headers, extensions=limit_replies(65_536))
+    try:
+        response = await http.post(
+            url, json=body, headers=headers, extensions=limit_replies(65_536)
+        )
+    except httpx.HTTPError as exc:
+        return failed(
+            f"a malformed request got no answer ({type(exc).__name__}: {exc})",
+            "the backend drops the connection on a request it cannot read: check its logs",
+        )
     kind = response.headers.get("content-type", "").split(";")[0] or "no content type"
     if 400 <= response.status_code < 500 and _is_json(response):
         return passed(f"a malformed request got {response.status_code} with a JSON error")
