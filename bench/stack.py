@@ -243,7 +243,7 @@ def proxy_log_options(project: Path) -> list[str]:
     """The proxy as its README says to run it: with its own request log, uvicorn's access log
     is redundant; a project without one keeps uvicorn's defaults."""
     package = project / "proxy" / "src" / package_name(project)
-    if (package / "request_log.py").exists():
+    if any(package.glob("**/request_log.py")):
         return ["--no-access-log"]
     return []
 

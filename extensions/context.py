@@ -80,15 +80,6 @@ _UNSUPPORTED_STREAMING = {
     ),
 }
 
-# Per answer pair: the proxy module and class that talk to the backend.
-_BACKEND_CLIENTS = {
-    ("openai", "sse"): ("openai_client", "OpenAIChatClient"),
-    ("openai", "none"): ("openai_complete_client", "OpenAICompleteClient"),
-    ("custom", "sse"): ("custom_sse_client", "CustomSSEClient"),
-    ("custom", "websocket"): ("custom_ws_client", "CustomWebSocketClient"),
-    ("custom", "none"): ("custom_complete_client", "CustomCompleteClient"),
-}
-
 # Path of the API under the backend's base URL: OpenAI-compatible servers serve it below /v1.
 _BACKEND_URL_PATHS = {"openai": "/v1", "custom": ""}
 
@@ -173,12 +164,11 @@ class ContextUpdater(ContextHook):
             store_class, database_url = _STORES[context["store"]]
             context["store_class"] = store_class
             context["database_url_default"] = database_url
-        pair = (context.get("backend_protocol"), context.get("streaming"))
-        if pair in _BACKEND_CLIENTS:
-            module, cls = _BACKEND_CLIENTS[pair]
-            context["backend_client_module"], context["backend_client_class"] = module, cls
-        if pair[0] in _BACKEND_URL_PATHS:
-            context["backend_url_path"] = _BACKEND_URL_PATHS[pair[0]]
+        # backend/complete.py or backend/streaming.py: how replies come from the backend.
+        streams = context.get("streaming") != "none"
+        context["backend_client_class"] = "StreamingClient" if streams else "CompleteClient"
+        if context.get("backend_protocol") in _BACKEND_URL_PATHS:
+            context["backend_url_path"] = _BACKEND_URL_PATHS[context["backend_protocol"]]
         fallback = context.get("fallback") or []
         context["has_backup_backends"] = "backup_backends" in fallback
         context["has_openai_hosted"] = "openai_hosted" in fallback

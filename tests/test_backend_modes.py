@@ -15,14 +15,16 @@ PAIRS = [
 ]
 PAIR_IDS = [f"{protocol}-{streaming}" for protocol, streaming in PAIRS]
 
+# The backend clients, in backend/: every pair has the complete-reply client, streaming pairs
+# the streaming one beside it.
 CLIENT_MODULES = {
-    ("openai", "sse"): {"openai_client.py", "openai_complete_client.py"},
-    ("openai", "none"): {"openai_complete_client.py"},
-    ("custom", "sse"): {"custom_sse_client.py", "custom_complete_client.py"},
-    ("custom", "websocket"): {"custom_ws_client.py", "custom_complete_client.py"},
-    ("custom", "none"): {"custom_complete_client.py"},
+    ("openai", "sse"): {"complete.py", "streaming.py"},
+    ("openai", "none"): {"complete.py"},
+    ("custom", "sse"): {"complete.py", "streaming.py"},
+    ("custom", "websocket"): {"complete.py", "streaming.py"},
+    ("custom", "none"): {"complete.py"},
 }
-CUSTOM_ONLY = {"backend_contract.py", "backend_sessions.py"}
+CUSTOM_ONLY = {"backend_contract.py", "backend/sessions.py"}
 TIMEOUT_SECONDS = 10 * 60
 # Every pair's full run has tools on, so the tool rounds run through each client without another
 # render (openai+sse's run with tools is in test_auth_pairs.py; the largest answer set runs
@@ -38,8 +40,8 @@ def test_every_valid_pair_is_listed():
 def test_only_the_chosen_backend_code_is_generated(copie, protocol, streaming):
     project = render_ok(copie, backend_protocol=protocol, streaming=streaming)
     package = next((project / "proxy" / "src").iterdir())
-    modules = {p.name for p in package.glob("*.py")}
-    clients = {m for m in modules if m.endswith("_client.py")}
+    modules = {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
+    clients = {m.removeprefix("backend/") for m in modules} & {"complete.py", "streaming.py"}
 
     assert clients == CLIENT_MODULES[(protocol, streaming)]
     assert (CUSTOM_ONLY & modules) == (CUSTOM_ONLY if protocol == "custom" else set())

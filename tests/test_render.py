@@ -34,7 +34,6 @@ _DERIVED = [
     "proxy_distribution",
     "store_class",
     "database_url_default",
-    "backend_client_module",
     "backend_client_class",
     "backend_url_path",
 ]

@@ -5,20 +5,33 @@ Copier exits 0 even when it leaves conflicts behind, so the test looks for them 
 
 from __future__ import annotations
 
+import io
 import re
+import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import copier
 import pytest
 import yaml
-from conftest import commit_all, git, render_ok, tagged_template_repo, text_files
+from conftest import (
+    REPO_ROOT,
+    commit_all,
+    copy_template_tree,
+    git,
+    render_ok,
+    run_in_project,
+    tagged_template_repo,
+    text_files,
+)
 
 CONFLICT = re.compile(r"^(<<<<<<<|>>>>>>>) ", re.MULTILINE)
 TEMPLATE_LINE = "A line added to the template in v1.1.0."
 USER_LINE = "A note the user added to the generated README."
 USER_FILE = "NOTES.md"
+TIMEOUT_SECONDS = 10 * 60
 
 
 def template_readme(template: Path) -> Path:
@@ -250,3 +263,134 @@ def test_the_generated_ci_fails_on_what_an_update_leaves_unresolved(copie):
     (project / "proxy" / "pyproject.toml.rej").write_text("@@ a hunk copier could not apply\n")
     assert leftovers().returncode != 0
     assert "pyproject.toml.rej" in leftovers().stdout
+
+
+# The last template commit whose proxy was one flat package, before its modules moved into
+# layers (backend/, chat/, state/, ...).
+FLAT_LAYOUT = "79639c32d9ace2d03b11e6b0ea5bf556b3a622ad"
+# Only what the layers keep at the package's root.
+ROOT_MODULES = {
+    "__init__.py",
+    "app.py",
+    "backend_contract.py",
+    "errors.py",
+    "services.py",
+    "settings.py",
+    "tools.py",
+}
+USER_APP_LINE = "# Our change to a template-owned module that stays where it was."
+
+
+def template_at(commit: str, destination: Path) -> Path:
+    """The template as it was at `commit`, from this repository's history."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        pytest.fail(f"this checkout has no {commit} (a shallow clone?): {archive.stderr!r}")
+    destination.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(destination, filter="data")
+    return destination
+
+
+@pytest.mark.slow
+def test_a_project_from_the_flat_layout_updates_into_the_layers_with_its_own_code_working(
+    tmp_path,
+):
+    template = template_at(FLAT_LAYOUT, tmp_path / "template-repo")
+    git("init", "-q", "-b", "main", cwd=template)
+    commit_all(template, "v1.0.0")
+    git("tag", "v1.0.0", cwd=template)
+    project = tmp_path / "project"
+    answers = {"backend_protocol": "custom", "streaming": "sse", "tools": True}
+    copier.run_copy(
+        str(template),
+        str(project),
+        vcs_ref="v1.0.0",
+        data=answers,
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+    )
+    git("init", "-q", "-b", "main", cwd=project)
+    commit_all(project, "generated from v1.0.0")
+
+    # Typical edits: the README, the contract (importing one more of the proxy's
+    # modules, by its old name), a tool of their own, a line in a module the template owns.
+    readme = project / "README.md"
+    readme.write_text(USER_LINE + "\n\n" + readme.read_text(encoding="utf-8"), encoding="utf-8")
+    package = next((project / "proxy" / "src").iterdir())
+    contract = package / "backend_contract.py"
+    source = contract.read_text(encoding="utf-8")
+    assert "from .reply_events import " in source and "from .conversation import " in source
+    contract.write_text(
+        source.replace(
+            "from .errors import ",
+            "from .redaction import logger\nfrom .errors import ",
+        )
+        + "\n\nlog = logger(__name__)\n",
+        encoding="utf-8",
+    )
+    tools = package / "tools.py"
+    own_tools = tools.read_text(encoding="utf-8").replace("\n\nTOOLS = [current_time]\n", USER_TOOL)
+    tools.write_text(own_tools, encoding="utf-8")
+    app = package / "app.py"
+    app.write_text(
+        app.read_text(encoding="utf-8").replace("\n\n\n", f"\n\n{USER_APP_LINE}\n\n", 1),
+        encoding="utf-8",
+    )
+    commit_all(project, "user edits")
+
+    for path in template.iterdir():
+        if path.name != ".git":
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    copy_template_tree(template)
+    commit_all(template, "v1.1.0")
+    git("tag", "v1.1.0", cwd=template)
+
+    copier.run_update(
+        str(project), vcs_ref="v1.1.0", defaults=True, overwrite=True, unsafe=True, quiet=True
+    )
+
+    assert git("ls-files", "-u", cwd=project) == "", "unmerged paths after update"
+    assert not list(project.rglob("*.rej")), "copier left *.rej files"
+    conflicted = [str(p) for p, text in text_files(project).items() if CONFLICT.search(text)]
+    assert not conflicted, f"conflict markers in {conflicted}"
+    assert {p.name for p in package.glob("*.py")} == ROOT_MODULES, "a module stayed behind"
+    assert (package / "backend" / "streaming.py").is_file()
+    assert USER_LINE in readme.read_text(encoding="utf-8")
+    assert tools.read_text(encoding="utf-8") == own_tools
+    assert USER_APP_LINE in app.read_text(encoding="utf-8")
+    migrated = contract.read_text(encoding="utf-8")
+    for line in (
+        "from .backend.events import ",
+        "from .chat.conversation import ",
+        "from .observability.redaction import logger",
+        "log = logger(__name__)",
+    ):
+        assert line in migrated
+    # The project's own code works in the new layout: its suite's contract, streaming and tool
+    # tests pass, and its lint is clean (so the user's contract imports in order).
+    proxy = project / "proxy"
+    run_in_project(
+        [
+            "uv",
+            "run",
+            "-q",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-x",
+            "tests/test_custom_contract.py",
+            "tests/test_custom_sse.py",
+            "tests/test_tools.py",
+        ],
+        proxy,
+        timeout=TIMEOUT_SECONDS,
+        label="the updated project's tests",
+    )

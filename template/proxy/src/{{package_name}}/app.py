@@ -13,11 +13,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from .body_limit import BodySizeLimit
 from .errors import BadRequest, ProxyError, RateLimited
-from .redaction import logger
-from .request_log import RequestLog, configure_logging
-from .routes import router
+from .http.body_limit import BodySizeLimit
+from .http.routes import router
+from .observability.redaction import logger
+from .observability.request_log import RequestLog, configure_logging
 from .services import open_services
 from .settings import Settings
 

@@ -1,0 +1,1 @@
+"""The chat: the ChatKit server that answers a thread, what it asks the backend and stores."""

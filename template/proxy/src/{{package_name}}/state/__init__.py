@@ -1,0 +1,1 @@
+"""What the proxy keeps: the thread store, state shared by replicas, rate limits, retention."""
