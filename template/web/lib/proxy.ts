@@ -1,6 +1,7 @@
 import "server-only";
 
 import { limitBody, maxRequestBytes, payloadTooLarge, refuseAnnouncedTooLarge } from "./bodyLimit";
+import { UNREACHABLE } from "./errors";
 import { forwardedFor } from "./peerAddress";
 
 const FORWARDED_REQUEST_HEADERS = [
@@ -59,15 +60,7 @@ export async function forwardToProxy(request: Request, path: string): Promise<Re
     }
     const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
     console.error(`Cannot reach the proxy at ${url} (${reason}). Is it running, and is PROXY_URL right?`);
-    return Response.json(
-      {
-        error: {
-          code: "proxy_unreachable",
-          message: "The chat service is not reachable right now. Please try again in a moment.",
-        },
-      },
-      { status: 502 },
-    );
+    return proxyUnreachable();
   }
 
   return new Response(NULL_BODY_STATUSES.has(upstream.status) ? null : upstream.body, {
@@ -75,6 +68,11 @@ export async function forwardToProxy(request: Request, path: string): Promise<Re
     statusText: upstream.statusText,
     headers: responseHeaders(upstream.headers),
   });
+}
+
+/** The 502 for a proxy that gave no answer; the page shows its message. */
+export function proxyUnreachable(): Response {
+  return Response.json({ error: { code: "proxy_unreachable", message: UNREACHABLE } }, { status: 502 });
 }
 
 function responseHeaders(upstream: Headers): Headers {

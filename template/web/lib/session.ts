@@ -1,9 +1,11 @@
+import { UNREACHABLE } from "./errors";
+
 export type SessionToken = { client_secret: string; expires_at: number };
 
 export type SessionErrorKind = "unavailable" | "rejected" | "invalid_response";
 
 const MESSAGES: Record<SessionErrorKind, string> = {
-  unavailable: "The chat service is not reachable right now. Please try again in a moment.",
+  unavailable: UNREACHABLE,
   rejected: "The chat service did not let this browser start a chat. Reloading the page may help.",
   invalid_response: "The chat service sent an answer this page does not understand.",
 };

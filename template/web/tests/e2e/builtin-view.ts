@@ -11,11 +11,11 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { config } from "@/lib/config";
+import { UNREACHABLE } from "@/lib/errors";
 
 import { DEV_BACKEND_CALLS_TOOLS, TOKEN_DELAY_SECONDS, type Stack } from "./stack";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const UNREACHABLE = "The chat service is not reachable right now. Please try again in a moment.";
 
 type Setup = { stack: Stack; browser: Browser; artifacts: string };
 

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { CHATKIT_SCRIPT_URL } from "@/components/ChatKitScript";
 import { config } from "@/lib/config";
+import { UNREACHABLE } from "@/lib/errors";
 
 import { launchChromium, standInChatKit } from "./browser";
 import { builtinViewTests } from "./builtin-view";
@@ -213,9 +214,7 @@ describe("the chat page, with ChatKit's script stood in", () => {
 
     const banner = page.getByTestId("chat-error");
     await banner.waitFor();
-    expect(await banner.getByRole("paragraph").textContent()).toBe(
-      "The chat service is not reachable right now. Please try again in a moment.",
-    );
+    expect(await banner.getByRole("paragraph").textContent()).toBe(UNREACHABLE);
     await page.screenshot({ path: path.join(ARTIFACTS, "proxy-unreachable.png") });
 
     // Back with a new SESSION_SECRET: every token the page holds is now refused.
