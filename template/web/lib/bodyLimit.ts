@@ -1,17 +1,7 @@
 import "server-only";
 
-/** The proxy's default for MAX_REQUEST_BYTES. */
-export const DEFAULT_MAX_REQUEST_BYTES = 1_048_576;
 /** How long the rest of a refused body is still received, so a client busy sending it reads the 413. */
 const LINGER_MS = 5_000;
-
-/** The largest request body the proxy accepts: its MAX_REQUEST_BYTES, read from the same variable. */
-export function maxRequestBytes(): number {
-  const value = process.env.MAX_REQUEST_BYTES?.trim();
-  if (!value) return DEFAULT_MAX_REQUEST_BYTES;
-  if (!/^\d+$/.test(value)) throw new Error(`MAX_REQUEST_BYTES must be a number of bytes, not "${value}".`);
-  return Number(value);
-}
 
 /** A 413 if the request's content-length says its body is over `maxBytes`, before reading any of it. */
 export function refuseAnnouncedTooLarge(request: Request, maxBytes: number): Response | null {

@@ -1,8 +1,9 @@
 import "server-only";
 
-import { limitBody, maxRequestBytes, payloadTooLarge, refuseAnnouncedTooLarge } from "./bodyLimit";
+import { limitBody, payloadTooLarge, refuseAnnouncedTooLarge } from "./bodyLimit";
 import { UNREACHABLE } from "./errors";
 import { forwardedFor } from "./peerAddress";
+import { maxRequestBytes, proxyUrl } from "./serverConfig";
 
 const FORWARDED_REQUEST_HEADERS = [
   "content-type",
@@ -18,8 +19,6 @@ const FORWARDED_REQUEST_HEADERS = [
 const PASSED_RESPONSE_HEADERS = ["content-type", "retry-after", "www-authenticate"];
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
-export const DEFAULT_PROXY_URL = "http://127.0.0.1:8000";
-
 /** Sends the request on to the proxy and streams its answer back without buffering it. */
 export async function forwardToProxy(request: Request, path: string): Promise<Response> {
   const maxBytes = maxRequestBytes();
@@ -27,7 +26,7 @@ export async function forwardToProxy(request: Request, path: string): Promise<Re
   if (refused) return refused;
   const body = request.body && limitBody(request.body, maxBytes);
 
-  const url = `${process.env.PROXY_URL ?? DEFAULT_PROXY_URL}${path}`;
+  const url = `${proxyUrl()}${path}`;
   const headers = new Headers();
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = request.headers.get(name);

@@ -1,6 +1,7 @@
-import { maxRequestBytes, refuseAnnouncedTooLarge } from "@/lib/bodyLimit";
+import { refuseAnnouncedTooLarge } from "@/lib/bodyLimit";
 import { admitHostedSession, refusalResponse } from "@/lib/hostedGate";
 import { createChatKitSession, HostedSessionError } from "@/lib/openaiSessions";
+import { maxRequestBytes } from "@/lib/serverConfig";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
