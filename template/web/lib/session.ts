@@ -1,3 +1,4 @@
+import { config } from "./config";
 import { UNREACHABLE } from "./errors";
 
 export type SessionToken = { client_secret: string; expires_at: number };
@@ -50,7 +51,7 @@ export class SessionClient {
   private pending: Promise<string> | null = null;
 
   constructor(options: SessionClientOptions = {}) {
-    this.url = options.url ?? "/api/custom/session";
+    this.url = options.url ?? config.sessionUrl;
     // Called through a closure so the browser's fetch keeps `window` as `this`.
     this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.now = options.now ?? Date.now;

@@ -83,8 +83,8 @@ describe("the chat page, with ChatKit's script stood in", () => {
       // Recorded before any await, so they are in place when the page's fetch returns.
       const request = response.request();
       const url = new URL(response.url());
-      if (url.pathname === "/api/custom/session") sessions.push(Date.now());
-      if (url.pathname === "/api/chatkit") {
+      if (url.pathname === config.sessionUrl) sessions.push(Date.now());
+      if (url.pathname === config.apiUrl) {
         chatkitCalls.push({ status: response.status(), bearer: request.headers().authorization });
       }
       if (["document", "script"].includes(request.resourceType()) && response.url() !== CHATKIT_SCRIPT_URL) {
