@@ -23,6 +23,11 @@ export class SessionError extends Error {
   }
 }
 
+/** `error` as a SessionError: anything else that stopped a session from starting counts as "unavailable". */
+export function asSessionError(error: unknown): SessionError {
+  return error instanceof SessionError ? error : new SessionError("unavailable", undefined, { cause: error });
+}
+
 export type SessionClientOptions = {
   url?: string;
   fetch?: typeof fetch;
