@@ -166,14 +166,13 @@ describe("forwardToProxy", () => {
 
   it("streams an event stream through without buffering it", async () => {
     useProxy();
-    let secondWritten = false;
+    let writeRest = () => {};
     handler = (_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
       res.write('data: {"n":1}\n\n');
-      setTimeout(() => {
-        secondWritten = true;
-        res.end('data: {"n":2}\n\n');
-      }, 300);
+      // The rest comes only once the client has read the first event, so a relay that waits for
+      // the whole answer never returns that read (and the test times out).
+      writeRest = () => res.end('data: {"n":2}\n\n');
     };
 
     const response = await forwardToProxy(
@@ -189,12 +188,11 @@ describe("forwardToProxy", () => {
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     const first = await reader.read();
     expect(first.value).toBe('data: {"n":1}\n\n');
-    expect(secondWritten).toBe(false);
 
+    writeRest();
     let rest = "";
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += chunk.value;
     expect(rest).toBe('data: {"n":2}\n\n');
-    expect(secondWritten).toBe(true);
   });
 
   it("closes the upstream connection when the client goes away", async () => {
@@ -220,12 +218,8 @@ describe("forwardToProxy", () => {
     await reader.read();
     client.abort();
 
-    await expect(
-      Promise.race([
-        upstreamClosed.then(() => "closed"),
-        new Promise((resolve) => setTimeout(() => resolve("still open"), 2000)),
-      ]),
-    ).resolves.toBe("closed");
+    // Settles only once the proxy's end of the connection closes; a connection left open times the test out.
+    await upstreamClosed;
   });
 
   it("answers 502 JSON without revealing the proxy address when it is unreachable", async () => {
@@ -302,15 +296,14 @@ describe("the body limit (MAX_REQUEST_BYTES)", () => {
   it("refuses a body announced too large without contacting the proxy", async () => {
     useProxy();
     vi.stubEnv("MAX_REQUEST_BYTES", String(LIMIT));
-    const requests = recordRequests();
+    const fetch = vi.spyOn(globalThis, "fetch");
 
     const body = Buffer.alloc(LIMIT * 100, "x");
     const response = await postToChatKit(chatkitRequest(chunked(body), { "content-length": String(body.length) }));
 
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual(tooLarge);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(requests).toEqual([]);
+    expect(fetch).not.toHaveBeenCalled();
   });
 
   it("cuts a streamed body off at the limit, before the proxy gets more", async () => {
