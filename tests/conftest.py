@@ -6,11 +6,14 @@ questions in copier.yml, so a typo would quietly test the defaults instead.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import itertools
 import os
 import shutil
 import subprocess
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -18,6 +21,7 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COPIER_YML = REPO_ROOT / "copier.yml"
+EXTENSION = REPO_ROOT / "extensions" / "context.py"
 
 # Copier commits draft changes of a dirty local template, and the tests commit and tag
 # template copies: both need a git identity, which a fresh CI machine does not have.
@@ -80,15 +84,22 @@ def choice_questions() -> dict[str, list[Any]]:
     return {name: choice_values(spec) for name, spec in questions().items() if "choices" in spec}
 
 
-# Answer combinations copier.yml refuses at the prompt (validators): never rendered.
-INVALID_COMBINATIONS = [{"backend_protocol": "openai", "streaming": "websocket"}]
-
-
 def is_valid(answers: dict[str, Any]) -> bool:
-    """False when the answers (defaults filled in) contain a combination copier.yml refuses."""
+    """False when the answers (defaults filled in) contain a combination copier.yml refuses,
+    as the extension's validator decides it."""
     defaults = {name: spec.get("default") for name, spec in questions().items()}
     full = {**defaults, **answers}
-    return not any(all(full[k] == v for k, v in bad.items()) for bad in INVALID_COMBINATIONS)
+    return _extension().streaming_error(full["streaming"], full["backend_protocol"]) == ""
+
+
+@functools.cache
+def _extension() -> ModuleType:
+    """extensions/context.py, which Copier loads by path (it is not an importable package)."""
+    spec = importlib.util.spec_from_file_location("template_extension", EXTENSION)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def answer_questions() -> dict[str, list[Any]]:

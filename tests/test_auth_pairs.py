@@ -41,6 +41,7 @@ LARGEST = {
     "streaming": "websocket",
     "store": "postgres",
     "multi_model": True,
+    "tools": True,
     "fallback": ["backup_backends", "openai_hosted"],
 }
 # The pairs that run more than where the schemes meet: the `make` target each runs, and the
@@ -87,8 +88,8 @@ def test_the_whole_runs_cover_every_store_and_user_pair():
 def test_the_largest_answer_set_answers_every_question():
     assert_known_questions(LARGEST)
     assert is_valid(LARGEST)
-    asked = set(choice_questions()) | {"multi_model"}
-    assert asked - set(LARGEST) == {"user_auth", "backend_auth", "frontend"}
+    asked = set(choice_questions()) | {"multi_model", "tools"}
+    assert asked - set(LARGEST) == {"user_auth", "backend_auth"}
 
 
 @pytest.mark.slow

@@ -27,8 +27,7 @@ CLIENT_MODULES = {
 CUSTOM_ONLY = {"backend_contract.py", "backend/sessions.py"}
 TIMEOUT_SECONDS = 10 * 60
 # Every pair's full run has tools on, so the tool rounds run through each client without another
-# render (openai+sse's run with tools is in test_auth_pairs.py; the largest answer set runs
-# custom+websocket without them).
+# render (openai+sse's run with tools is in test_auth_pairs.py).
 WITH_TOOLS = {"tools": True}
 
 
