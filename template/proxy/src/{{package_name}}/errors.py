@@ -96,12 +96,6 @@ class SharedStateUnavailable(ProxyError):
     user_message = "The chat service is briefly unavailable. Please try again in a moment."
 
 
-class IdentityProviderUnavailable(ProxyError):
-    status_code = 503
-    code = "identity_provider_unavailable"
-    user_message = "Sign-in cannot be checked right now. Please try again in a moment."
-
-
 class NotFound(ProxyError):
     status_code = 404
     code = "not_found"

@@ -38,10 +38,6 @@ _REPLY_LIMIT = "max_reply_bytes"
 # How long to wait for the end of a streamed body after the reply's last event.
 DRAIN_SECONDS = 0.05
 
-# Answers to a streaming attempt that mean "this backend does not stream": the proxy then asks
-# for the complete reply instead.
-STREAMING_UNSUPPORTED = frozenset({404, 405, 501})
-
 
 def open_pool(connect_timeout: float) -> httpx.AsyncClient:
     """One client for the process, so upstream connections are reused across requests.

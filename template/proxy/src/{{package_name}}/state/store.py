@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import secrets
 from abc import abstractmethod
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 from chatkit.store import Store, StoreItemType, default_generate_id
-from chatkit.types import ThreadMetadata
+from chatkit.types import Page, ThreadMetadata
 
 from ..backend.events import Usage
 from ..chat.context import RequestContext
@@ -18,6 +20,25 @@ def _new_id(kind: StoreItemType) -> str:
     # The SDK's prefix ("thr", "msg", ...) with 128 random bits instead of its 32.
     prefix = default_generate_id(kind).partition("_")[0]
     return f"{prefix}_{secrets.token_hex(16)}"
+
+
+T = TypeVar("T")
+
+
+def order_by(order: str) -> tuple[str, str]:
+    """(comparison for the cursor, ORDER BY direction) of a page in `order`."""
+    return (">", "ASC") if order == "asc" else ("<", "DESC")
+
+
+def page_of(rows: Sequence[Sequence[Any]], limit: int, parse: Callable[[str], T]) -> Page[T]:
+    """The page of (id, data) rows fetched with one more than `limit`, which says there is more."""
+    has_more = len(rows) > limit
+    shown = rows[:limit]
+    return Page(
+        data=[parse(data) for _, data in shown],
+        has_more=has_more,
+        after=shown[-1][0] if has_more else None,
+    )
 
 
 class ChatStore(Store[RequestContext]):
