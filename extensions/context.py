@@ -75,13 +75,13 @@ class _PackageName(BaseModel):
 _UNSUPPORTED_STREAMING = {
     ("openai", "websocket"): (
         "an OpenAI-compatible server has no WebSocket chat API",
-        "needs backend_protocol 'custom'",
-        "choose 'sse' or 'none', or backend_protocol 'custom'",
+        "needs backend_protocol 'json_api'",
+        "choose 'sse' or 'none', or backend_protocol 'json_api'",
     ),
 }
 
 # Path of the API under the backend's base URL: OpenAI-compatible servers serve it below /v1.
-_BACKEND_URL_PATHS = {"openai": "/v1", "custom": ""}
+_BACKEND_URL_PATHS = {"openai": "/v1", "json_api": ""}
 
 
 def streaming_error(streaming: str, backend_protocol: str) -> str:

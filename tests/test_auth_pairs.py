@@ -37,7 +37,7 @@ FULL_MATRIX = os.environ.get("AUTH_MATRIX") == "full"
 DEFAULT_PAIR = (questions()["user_auth"]["default"], questions()["backend_auth"]["default"])
 # Every question at its most demanding answer.
 LARGEST = {
-    "backend_protocol": "custom",
+    "backend_protocol": "json_api",
     "streaming": "websocket",
     "store": "postgres",
     "multi_model": True,
@@ -57,7 +57,7 @@ WHOLE = {
 FULL_ELSEWHERE = {("sqlite", "anonymous"), ("postgres", "anonymous")}
 WHERE_THEY_MEET = [
     "tests/test_sessions.py",
-    "tests/test_streaming.py::test_a_new_thread_streams_the_reply_in_protocol_order",
+    "tests/test_chatkit_protocol.py::test_a_new_thread_streams_the_reply_in_protocol_order",
     "tests/test_persistence.py::test_another_user_cannot_touch_the_thread",
     "tests/test_hardening.py::test_no_secret_or_token_reaches_the_logs",
     "tests/test_backend_auth.py",

@@ -20,9 +20,9 @@ PAIR_IDS = [f"{protocol}-{streaming}" for protocol, streaming in PAIRS]
 CLIENT_MODULES = {
     ("openai", "sse"): {"complete.py", "streaming.py"},
     ("openai", "none"): {"complete.py"},
-    ("custom", "sse"): {"complete.py", "streaming.py"},
-    ("custom", "websocket"): {"complete.py", "streaming.py"},
-    ("custom", "none"): {"complete.py"},
+    ("json_api", "sse"): {"complete.py", "streaming.py"},
+    ("json_api", "websocket"): {"complete.py", "streaming.py"},
+    ("json_api", "none"): {"complete.py"},
 }
 CUSTOM_ONLY = {"backend_contract.py", "backend/sessions.py"}
 TIMEOUT_SECONDS = 10 * 60
@@ -43,7 +43,7 @@ def test_only_the_chosen_backend_code_is_generated(copie, protocol, streaming):
     clients = {m.removeprefix("backend/") for m in modules} & {"complete.py", "streaming.py"}
 
     assert clients == CLIENT_MODULES[(protocol, streaming)]
-    assert (CUSTOM_ONLY & modules) == (CUSTOM_ONLY if protocol == "custom" else set())
+    assert (CUSTOM_ONLY & modules) == (CUSTOM_ONLY if protocol == "json_api" else set())
     pyproject = (project / "proxy" / "pyproject.toml").read_text(encoding="utf-8")
     assert ("websockets" in pyproject) == (streaming == "websocket")
 

@@ -19,7 +19,7 @@ def test_generated_project_make_test_passes(copie):
 
 
 # backup_backends changes only the proxy: its suite runs here on the default protocol (the
-# largest answer set runs it on the custom WebSocket one, in test_auth_pairs.py).
+# largest answer set runs it on the JSON API WebSocket one, in test_auth_pairs.py).
 # openai_hosted changes only the web app, whose suites (unit, types, bundle, browser) the largest
 # answer set's whole `make test` runs with it: no run of its own.
 @pytest.mark.slow

@@ -33,7 +33,7 @@ RUNS = [
     pytest.param({}, id="defaults"),
     pytest.param(
         {
-            "backend_protocol": "custom",
+            "backend_protocol": "json_api",
             "streaming": "websocket",
             "backend_auth": "jwt",
             "user_auth": "jwt",
@@ -41,7 +41,7 @@ RUNS = [
             "multi_model": True,
             "fallback": ["backup_backends"],
         },
-        id="custom-websocket",
+        id="json_api-websocket",
     ),
     pytest.param(
         {
@@ -55,11 +55,11 @@ RUNS = [
     ),
     pytest.param(
         {
-            "backend_protocol": "custom",
+            "backend_protocol": "json_api",
             "backend_auth": "custom_headers",
             "fallback": ["backup_backends", "openai_hosted"],
         },
-        id="custom-sse",
+        id="json_api-sse",
     ),
     pytest.param({"backend_auth": "none"}, id="no-backend-auth"),
 ]
@@ -247,7 +247,7 @@ def test_websocket_is_shown_unavailable_for_an_openai_backend(template, tmp_path
     answer(terminal, 3, "backend_protocol", "openai")
 
     rows = ask(terminal, 4, "streaming")
-    assert "   - WebSocket (custom protocol only) (needs backend_protocol 'custom')" in rows
+    assert "   - WebSocket (JSON API only) (needs backend_protocol 'json_api')" in rows
     assert pointed_at(terminal) == POINTER + "Server-Sent Events"
     terminal.send(DOWN)  # passes over WebSocket
     terminal.wait_for(

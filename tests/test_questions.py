@@ -152,6 +152,6 @@ def test_openai_with_websocket_is_refused_with_the_reason(copie):
 
 @pytest.mark.parametrize("streaming", ["sse", "websocket", "none"])
 def test_every_streaming_mode_is_accepted_with_the_custom_protocol(copie, streaming):
-    result = render(copie, backend_protocol="custom", streaming=streaming)
+    result = render(copie, backend_protocol="json_api", streaming=streaming)
 
     assert result.exit_code == 0, result.exception

@@ -88,7 +88,7 @@ def test_update_brings_template_change_and_keeps_user_edits(tagged_template, tmp
 
 CONTRACT_SOURCE = (
     "template/proxy/src/{{package_name}}/"
-    "{% if backend_protocol == 'custom' %}backend_contract.py{% endif %}"
+    "{% if backend_protocol == 'json_api' %}backend_contract.py{% endif %}"
 )
 USER_CONTRACT_LINE = "# Our backend calls the reply field 'answer': read_reply is adapted."
 TEMPLATE_CONTRACT_LINE = "# A contract change made in the template in v1.1.0."
@@ -100,7 +100,7 @@ def test_update_never_touches_the_users_backend_contract(tagged_template, tmp_pa
         str(tagged_template),
         str(project),
         vcs_ref="v1.0.0",
-        data={"backend_protocol": "custom", "streaming": "sse"},
+        data={"backend_protocol": "json_api", "streaming": "sse"},
         defaults=True,
         unsafe=True,
         quiet=True,
@@ -142,7 +142,7 @@ def test_update_never_touches_the_users_backend_contract(tagged_template, tmp_pa
 UNSUPPORTED_PAIR_MESSAGE = (
     "backend_protocol 'openai' with streaming 'websocket' cannot be generated: an "
     "OpenAI-compatible server has no WebSocket chat API. Fix: choose 'sse' or 'none', or "
-    "backend_protocol 'custom' (in .copier-answers.yml for `copier update`)."
+    "backend_protocol 'json_api' (in .copier-answers.yml for `copier update`)."
 )
 
 
@@ -306,7 +306,8 @@ def test_a_project_from_the_flat_layout_updates_into_the_layers_with_its_own_cod
     commit_all(template, "v1.0.0")
     git("tag", "v1.0.0", cwd=template)
     project = tmp_path / "project"
-    answers = {"backend_protocol": "custom", "streaming": "sse", "tools": True}
+    # The protocol had its old name then (json_api was "custom").
+    answers = {"backend_protocol": "custom", "streaming": "sse", "tools": True, "multi_model": True}
     copier.run_copy(
         str(template),
         str(project),
@@ -338,6 +339,13 @@ def test_a_project_from_the_flat_layout_updates_into_the_layers_with_its_own_cod
     tools = package / "tools.py"
     own_tools = tools.read_text(encoding="utf-8").replace("\n\nTOOLS = [current_time]\n", USER_TOOL)
     tools.write_text(own_tools, encoding="utf-8")
+    models = project / "models.yaml"
+    models.write_text(
+        models.read_text(encoding="utf-8").replace(
+            "    default: true\n", "    default: true\n    protocol: custom\n", 1
+        ),
+        encoding="utf-8",
+    )
     app = package / "app.py"
     app.write_text(
         app.read_text(encoding="utf-8").replace("\n\n\n", f"\n\n{USER_APP_LINE}\n\n", 1),
@@ -365,6 +373,10 @@ def test_a_project_from_the_flat_layout_updates_into_the_layers_with_its_own_cod
     assert USER_LINE in readme.read_text(encoding="utf-8")
     assert tools.read_text(encoding="utf-8") == own_tools
     assert USER_APP_LINE in app.read_text(encoding="utf-8")
+    # The protocol's new name, in the recorded answers and in the user's models file.
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert recorded["backend_protocol"] == "json_api"
+    assert "    protocol: json_api\n" in models.read_text(encoding="utf-8")
     migrated = contract.read_text(encoding="utf-8")
     for line in (
         "from .backend.events import ",
@@ -386,8 +398,9 @@ def test_a_project_from_the_flat_layout_updates_into_the_layers_with_its_own_cod
             "-p",
             "no:cacheprovider",
             "-x",
-            "tests/test_custom_contract.py",
-            "tests/test_custom_sse.py",
+            "tests/test_json_api_contract.py",
+            "tests/test_json_api_sse.py",
+            "tests/test_models_file.py",
             "tests/test_tools.py",
         ],
         proxy,
