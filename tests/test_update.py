@@ -381,7 +381,7 @@ def test_a_project_from_the_flat_layout_updates_into_the_layers_with_its_own_cod
     for line in (
         "from .backend.events import ",
         "from .chat.conversation import ",
-        "from .observability.redaction import logger",
+        "from .observability.logs import logger",
         "log = logger(__name__)",
     ):
         assert line in migrated

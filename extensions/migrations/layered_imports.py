@@ -65,6 +65,8 @@ MOVED = {
 # The modules a project owns, at the package's root.
 OWNED = ("backend_contract.py", "tools.py")
 IMPORT = re.compile(r"^(\s*from \.)(" + "|".join(MOVED) + r")( import )", re.MULTILINE)
+# The logger factory left the redaction module for observability/logs.py.
+LOGGER = re.compile(r"^(\s*from \.)redaction( import logger\s*)$", re.MULTILINE)
 
 
 def migrate(package: Path) -> list[Path]:
@@ -74,7 +76,8 @@ def migrate(package: Path) -> list[Path]:
         if not path.is_file():
             continue
         text = path.read_text(encoding="utf-8")
-        moved = IMPORT.sub(lambda m: m[1] + MOVED[m[2]] + m[3], text)
+        moved = LOGGER.sub(r"\1observability.logs\2", text)
+        moved = IMPORT.sub(lambda m: m[1] + MOVED[m[2]] + m[3], moved)
         if moved != text:
             path.write_text(moved, encoding="utf-8")
             changed.append(path)

@@ -16,8 +16,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from .errors import BadRequest, ProxyError, RateLimited
 from .http.body_limit import BodySizeLimit
 from .http.routes import router
-from .observability.redaction import logger
-from .observability.request_log import RequestLog, configure_logging
+from .observability.logs import configure_logging, logger
+from .observability.request_log import RequestLog
 from .services import open_services
 from .settings import Settings
 

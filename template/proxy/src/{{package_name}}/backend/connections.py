@@ -26,8 +26,8 @@ from ..errors import (
     BackendUnavailable,
     ContextTooLong,
 )
+from ..observability.logs import logger
 from ..observability.metrics import BACKEND_CALLS, target
-from ..observability.redaction import logger
 from ..observability.request_log import request_id_header
 
 log = logger(__name__)

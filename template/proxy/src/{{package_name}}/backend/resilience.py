@@ -37,8 +37,8 @@ from ..errors import (
     GenerationTimeout,
     SharedStateUnavailable,
 )
+from ..observability.logs import logger
 from ..observability.metrics import RETRIES
-from ..observability.redaction import logger
 from ..settings import Settings
 from .client import BackendAuth, ChatClient
 from .events import Reasoning, ReplyEvent

@@ -22,8 +22,8 @@ import anyio
 from pydantic import SecretStr
 
 from ..errors import BackendError
+from ..observability.logs import logger
 from ..observability.metrics import target
-from ..observability.redaction import logger
 from ..settings import Settings
 from .client import ChatClient
 from .models import BackendListing, ModelCatalogue, ModelConfig

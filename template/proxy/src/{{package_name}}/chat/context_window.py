@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ..observability.redaction import logger
+from ..observability.logs import logger
 from .conversation import ChatMessage
 
 log = logger(__name__)

@@ -16,8 +16,8 @@ from limits.errors import StorageError
 
 from ..backend.events import Usage
 from ..errors import SharedStateUnavailable, TokenBudgetUsed
+from ..observability.logs import logger
 from ..observability.metrics import TOKENS
-from ..observability.redaction import logger
 from .context_window import estimate_prompt, estimate_text
 from .conversation import ChatRequest
 

@@ -1,8 +1,8 @@
 """Keeps secrets and tokens out of the logs.
 
-Every logger of this package comes from `logger()`, which rewrites each record before any
-handler sees it: configured secret values, bearer tokens, JWTs, credentials in URLs and
-key-like query parameters are replaced by `[redacted]`.
+Every logger of this package redacts its records with `RedactingFilter` (`logs.logger()` adds
+it), before any handler sees them: configured secret values, bearer tokens, JWTs, credentials
+in URLs and key-like query parameters are replaced by `[redacted]`.
 """
 
 from __future__ import annotations
@@ -51,11 +51,3 @@ class RedactingFilter(logging.Filter):
             text = logging.Formatter().formatException(record.exc_info)
             record.exc_text, record.exc_info = REDACTOR(text), None
         return True
-
-
-def logger(name: str) -> logging.Logger:
-    """`logging.getLogger(name)`, with secrets redacted from everything it logs."""
-    log = logging.getLogger(name)
-    if not any(isinstance(f, RedactingFilter) for f in log.filters):
-        log.addFilter(RedactingFilter())
-    return log

@@ -1,4 +1,4 @@
-"""Request ids and structured logs: one JSON line per request, the id passed on to the backend.
+"""The record of each request: its id, its timing marks, and its one access-log line.
 
 The id comes from the caller's `X-Request-ID` (Next.js forwards the browser's) when it looks
 like one, or is made here; it is echoed in the response, sent to the backend and written on
@@ -7,15 +7,12 @@ every log line logged while the request runs.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import sys
 import time
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -117,38 +114,3 @@ class RequestLog:
                 },
             )
             _current.reset(token)
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id, extra `fields`."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        request = current_request()
-        if request is not None:
-            entry["request_id"] = request.id
-        entry.update(getattr(record, "fields", {}))
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
-
-
-JsonFormatter.converter = time.gmtime
-
-
-def configure_logging(level: str) -> None:
-    """JSON lines on stdout for this package's loggers and the ChatKit SDK's."""
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter())
-    for name in (__name__.partition(".")[0], "chatkit"):
-        logger = logging.getLogger(name)
-        # Idempotent: an app built twice in one process (tests) must not log twice.
-        logger.handlers = [h for h in logger.handlers if not isinstance(h.formatter, JsonFormatter)]
-        logger.addHandler(handler)
-        logger.setLevel(level)
-        logger.propagate = False

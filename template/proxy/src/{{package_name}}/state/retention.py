@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
-from ..observability.redaction import logger
+from ..observability.logs import logger
 from .store import ChatStore
 
 log = logger(__name__)
