@@ -36,7 +36,7 @@ _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _QUOTED = 100
 
 # Operations that need tools, widgets, uploads or dictation, none of which this server offers.
-_UNSUPPORTED = (
+UNSUPPORTED = (
     AttachmentsCreateReq,
     AttachmentsDeleteReq,
     InputTranscribeReq,
@@ -57,7 +57,7 @@ def parse(body: bytes) -> ChatKitReq:
         request = _REQUEST.validate_json(body)
     except ValidationError as exc:
         raise BadRequest(str(exc), user_message=_describe(exc)) from exc
-    if isinstance(request, _UNSUPPORTED):
+    if isinstance(request, UNSUPPORTED):
         raise BadRequest(
             request.type, user_message=f"The operation '{request.type}' is not supported here."
         )
