@@ -8,6 +8,7 @@ import json
 import socket
 import ssl
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -26,6 +27,10 @@ class Outcome:
     status: Status
     seen: str
     change: str = ""
+
+
+# A check's name, and what runs it.
+Check = tuple[str, Callable[[], Awaitable[Outcome]]]
 
 
 def passed(seen: str) -> Outcome:
