@@ -346,7 +346,7 @@ HOT_PATH_CHANGES = [
         "event (another quarter)."
     ),
     (
-        "- Deltas are now joined where they pile up, without waiting for anything: resilience.py "
+        "- Deltas are now joined where they pile up, without waiting for anything: backend/resilience.py "
         "reads the backend stream in a task of its own and hands the relay everything that "
         "arrived since its last delta as one. (A hand-written SSE parser yielding one delta per "
         "network read was tried too; with the reader's joining it saved nothing measurable over "
@@ -357,7 +357,7 @@ HOT_PATH_CHANGES = [
     ),
     (
         "- The heartbeat no longer relays every event through a task and a queue: the SSE "
-        "response (heartbeat.py) sends events from the request's task, and one watcher per "
+        "response (http/heartbeat.py) sends events from the request's task, and one watcher per "
         "stream sends `: ping` when the stream has been quiet for the interval and cancels it "
         "when the client leaves. The reader task above replaces that hop rather than adding one "
         "(the earlier attempt at joining deltas added a task and a queue on top of the "
@@ -374,11 +374,11 @@ HOT_PATH_CHANGES = [
         "own time (some tens of µs: it inspects its callbacks on every attempt); a plain loop "
         "would save that, but retries stay with the maintained library. A thread created by the request is not read back for its history (it holds only "
         "the message just stored). A session token already verified is not verified again (its "
-        "expiry is). The WebSocket client no longer sets a timeout per message (resilience.py "
+        "expiry is). The WebSocket client no longer sets a timeout per message (backend/resilience.py "
         "limits every wait with the same setting)."
     ),
     (
-        "- rate_limit.py's in-memory moving-window limiter (limits' `MemoryStorage`) ran "
+        "- state/rate_limit.py's in-memory moving-window limiter (limits' `MemoryStorage`) ran "
         "`asyncio.to_thread` for every key after each hit, a thread hop and GIL contention per "
         "request (the proxy's own time to first token fell from 3.6 to 2.8 ms without it in one "
         "comparison on this machine): the limit is now a sliding-window counter, two weighted "
@@ -393,7 +393,7 @@ HOT_PATH_CHANGES = [
         "on aiohttp's connections, the transport the OpenAI Python SDK offers for speed): in one "
         "side-by-side run of 300 paired rounds the median added time to first token fell from "
         "3.25 to 2.85 ms and the proxy's CPU per 20-token reply from 8.6 to 6.7 ms. That "
-        "transport reports every aiohttp connection error as a connect timeout; backend_http.py "
+        "transport reports every aiohttp connection error as a connect timeout; backend/connections.py "
         "reports a refused or reset connection as what it is (the generated failure test caught "
         "it), and it keeps no cookie jar."
     ),

@@ -348,7 +348,9 @@ def test_a_project_from_the_flat_layout_updates_into_the_layers_with_its_own_cod
     )
     app = package / "app.py"
     app.write_text(
-        app.read_text(encoding="utf-8").replace("\n\n\n", f"\n\n{USER_APP_LINE}\n\n", 1),
+        app.read_text(encoding="utf-8").replace(
+            "\n\n\ndef create_app(", f"\n\n\n{USER_APP_LINE}\ndef create_app(", 1
+        ),
         encoding="utf-8",
     )
     commit_all(project, "user edits")
@@ -385,9 +387,13 @@ def test_a_project_from_the_flat_layout_updates_into_the_layers_with_its_own_cod
         "log = logger(__name__)",
     ):
         assert line in migrated
-    # The project's own code works in the new layout: its suite's contract, streaming and tool
-    # tests pass, and its lint is clean (so the user's contract imports in order).
+    # The project's own code works in the new layout: its lint is clean (the user's contract
+    # imports in order) and its contract, streaming, models-file and tool tests pass.
     proxy = project / "proxy"
+    for command in (["ruff", "check", "."], ["ruff", "format", "--check", "."]):
+        run_in_project(
+            ["uv", "run", "-q", *command], proxy, timeout=TIMEOUT_SECONDS, label="the updated lint"
+        )
     run_in_project(
         [
             "uv",

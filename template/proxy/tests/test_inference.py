@@ -27,7 +27,7 @@ def limited(
 
 
 def passed_on(sent: dict[str, Any]) -> dict[str, Any]:
-    """The metadata the request passed on (a custom backend also gets its user and thread ids)."""
+    """The metadata the request passed on (a JSON API backend also gets its user and thread ids)."""
     return {k: v for k, v in sent.get("metadata", {}).items() if k not in {"user_id", "thread_id"}}
 
 

@@ -1,1 +1,1 @@
-"""`make check-backend`: what each configured backend does with what the proxy will ask of it."""
+"""`make check-backend`: the command, the checks every backend gets, and those of its protocol."""

@@ -48,9 +48,11 @@ def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
     for name in (__name__.partition(".")[0], "chatkit"):
-        logger = logging.getLogger(name)
+        package_log = logging.getLogger(name)
         # Idempotent: an app built twice in one process (tests) must not log twice.
-        logger.handlers = [h for h in logger.handlers if not isinstance(h.formatter, JsonFormatter)]
-        logger.addHandler(handler)
-        logger.setLevel(level)
-        logger.propagate = False
+        package_log.handlers = [
+            h for h in package_log.handlers if not isinstance(h.formatter, JsonFormatter)
+        ]
+        package_log.addHandler(handler)
+        package_log.setLevel(level)
+        package_log.propagate = False

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .metrics import REQUESTS
+from .redaction import RedactingFilter
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -24,7 +25,9 @@ _HEADER_KEY = REQUEST_ID_HEADER.lower().encode()
 # Step marked when the thread and the user's message are stored, before the backend is asked.
 PERSISTED = "persist"
 
+# Not logs.logger(): that module reads the current request from this one.
 log = logging.getLogger(__name__)
+log.addFilter(RedactingFilter())
 
 
 @dataclass(slots=True)
