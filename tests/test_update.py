@@ -382,7 +382,7 @@ def test_a_project_from_the_flat_layout_updates_into_the_layers_with_its_own_cod
     migrated = contract.read_text(encoding="utf-8")
     for line in (
         "from .backend.events import ",
-        "from .chat.conversation import ",
+        "from .backend.request import ChatMessage, ChatRequest",
         "from .observability.logs import logger",
         "log = logger(__name__)",
     ):

@@ -68,6 +68,8 @@ MOVED = {
 # Names that did not follow their module: (old module, name) -> (new module, new name). A
 # renamed one is imported under its old name, so the code using it needs no change.
 NAMES = {
+    ("conversation", "ChatMessage"): ("backend.request", "ChatMessage"),
+    ("conversation", "ChatRequest"): ("backend.request", "ChatRequest"),
     ("redaction", "logger"): ("observability.logs", "logger"),
     ("request_log", "JsonFormatter"): ("observability.logs", "JsonFormatter"),
     ("request_log", "configure_logging"): ("observability.logs", "configure_logging"),

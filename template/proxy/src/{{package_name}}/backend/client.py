@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection
 from typing import Protocol
 
-from ..chat.conversation import ChatRequest
 from .events import ReplyEvent
 from .models import BackendListing
+from .request import ChatRequest
 
 
 class BackendAuth(Protocol):

@@ -24,7 +24,6 @@ from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
-from ..chat.conversation import ChatRequest
 from ..errors import (
     BackendAuthFailed,
     BackendBusy,
@@ -43,6 +42,7 @@ from ..settings import Settings
 from .client import BackendAuth, ChatClient
 from .events import Reasoning, ReplyEvent
 from .models import BackendListing
+from .request import ChatRequest
 
 log = logger(__name__)
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from ..backend.request import ChatMessage
 from ..observability.logs import logger
-from .conversation import ChatMessage
 
 log = logger(__name__)
 

@@ -1,11 +1,10 @@
-"""What the backend is asked: a ChatKit thread turned into chat messages."""
+"""A ChatKit thread turned into the messages the backend is asked with (backend/request.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from chatkit.types import (
     AssistantMessageItem,
@@ -16,46 +15,12 @@ from chatkit.types import (
     WorkflowItem,
 )
 
-from ..backend.events import ToolCall
-
-Role = Literal["system", "user", "assistant", "tool"]
+from ..backend.request import ChatMessage
 
 # Lines the proxy ends an answer with when the user should know it is incomplete. They are for
 # the reader: in later turns the backend gets the answer without them.
 CUT_OFF_NOTE = "\n\n*(The reply was cut off: the assistant's backend stopped before the end.)*"
 LENGTH_NOTE = "\n\n*(The reply stopped at the length limit. Ask to continue for more.)*"
-
-
-@dataclass(frozen=True, slots=True)
-class ChatMessage:
-    role: Role
-    content: str
-    # An assistant message that asks for tools to be called, and a tool message's answer to one.
-    tool_calls: tuple[ToolCall, ...] = ()
-    tool_call_id: str | None = None
-    # What the model thought before this assistant message (SEND_REASONING_HISTORY).
-    reasoning: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ChatRequest:
-    model: str  # the name the backend knows
-    messages: list[ChatMessage]  # a system prompt, if any, comes first
-    user_id: str
-    thread_id: str | None = None
-    temperature: float | None = None
-    max_tokens: int | None = None
-    # Request metadata and allow-listed headers, passed to backends that accept it.
-    metadata: dict[str, str] = field(default_factory=dict)
-    # The tools the model may ask for, as OpenAI's `tools` (function JSON schemas).
-    tools: tuple[dict[str, Any], ...] = ()
-    # False: the model must answer in text now (OpenAI's `tool_choice: "none"`).
-    may_call_tools: bool = True
-
-    @property
-    def prompt(self) -> str:
-        """The latest user message."""
-        return next((m.content for m in reversed(self.messages) if m.role == "user"), "")
 
 
 def user_text(item: UserMessageItem) -> str:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..backend.models import ModelConfig
+from ..backend.request import ChatMessage, ChatRequest
 from ..errors import BadRequest
 from .context_window import estimate_prompt, fit
-from .conversation import ChatMessage, ChatRequest
 
 MAX_METADATA_KEYS = 16
 MAX_METADATA_KEY_LENGTH = 64

@@ -15,11 +15,11 @@ from limits.aio.storage import Storage
 from limits.errors import StorageError
 
 from ..backend.events import Usage
+from ..backend.request import ChatRequest
 from ..errors import SharedStateUnavailable, TokenBudgetUsed
 from ..observability.logs import logger
 from ..observability.metrics import TOKENS
 from .context_window import estimate_prompt, estimate_text
-from .conversation import ChatRequest
 
 log = logger(__name__)
 

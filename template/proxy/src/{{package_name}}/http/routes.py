@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ..backend.events import Finish, Usage
+from ..backend.request import ChatMessage
 from ..chat.context import RequestContext
-from ..chat.conversation import ChatMessage
 from ..chat.inference import (
     Overrides,
     build_request,

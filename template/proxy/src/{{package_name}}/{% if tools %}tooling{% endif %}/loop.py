@@ -25,7 +25,7 @@ import anyio
 from ..backend.client import ChatClient
 from ..backend.events import Finish, ReplyEvent, ToolCall, Usage
 from ..backend.models import BackendListing
-from ..chat.conversation import ChatMessage, ChatRequest
+from ..backend.request import ChatMessage, ChatRequest
 from ..errors import BackendError
 from .toolbox import Toolbox, ToolResult
 
