@@ -202,6 +202,25 @@ async def backend_call(method: str, url: str, model: str) -> AsyncIterator[Backe
         )
 
 
+@asynccontextmanager
+async def posted(
+    http: httpx.AsyncClient,
+    url: str,
+    model: str,
+    body: object,
+    headers: dict[str, str],
+    limit: dict[str, int],
+) -> AsyncIterator[httpx.Response]:
+    """`body` POSTed to `url` as one logged backend call (`backend_call`), the response unread.
+    Cancelled in here (the user left), the call closes its connection: the backend stops."""
+    async with (
+        backend_call("POST", url, model) as call,
+        http.stream("POST", url, json=body, headers=headers, extensions=limit) as response,
+    ):
+        call.status = response.status_code
+        yield response
+
+
 def _http_outcome(status: int | str, otherwise: str) -> str:
     return f"http_{status}" if isinstance(status, int) else otherwise
 
